@@ -1,0 +1,289 @@
+"""Shared machinery of the estimators: validation, problem building, fitting."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._design import centred_intercept, intercept_of, make_design
+from ._param_validation import (
+    ArrayLike,
+    Boolean,
+    Interval,
+    NoneValue,
+    Options,
+    validate_params,
+)
+from .losses import LOSSES
+from .solvers import SOLVERS, bcd_supports
+from .solvers._problem import Problem
+
+
+def check_targets(Y, n_samples, classification, name="Y"):
+    """Validate Y (NaN = missing) and encode classification labels as +-1.
+
+    Returns (Y float (n, T) with NaN, one_d, classes) where classes is a list
+    of the two labels of each task (None for regression).
+    """
+    if Y is None:
+        raise ValueError(
+            "requires y to be passed, but the target y is None: pass Y of shape "
+            "(n_samples,) or (n_samples, n_tasks) with NaN for missing targets."
+        )
+    one_d = np.ndim(Y) == 1
+    if classification and one_d:
+        y = np.asarray(Y)
+        if not (y.dtype.kind == "f" and np.isnan(y).any()):
+            # a plain label vector keeps its own dtype (strings, ints) in classes_
+            y = check_array(
+                y, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name=name
+            )
+            Y2 = y.reshape(-1, 1)
+            return _encode_labels(Y2, n_samples, name, labels_only=True) + (one_d,)
+    Y = check_array(
+        Y,
+        ensure_2d=False,
+        dtype=np.float64,
+        ensure_all_finite="allow-nan",
+        input_name=name,
+    )
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.ndim != 2:
+        raise ValueError(f"{name} must be 1-D or 2-D; got an array with {Y.ndim} dimensions.")
+    if Y.shape[0] != n_samples:
+        raise ValueError(
+            f"X and {name} have inconsistent numbers of samples: X has {n_samples} rows, "
+            f"{name} has {Y.shape[0]}."
+        )
+    if Y.shape[1] == 0:
+        raise ValueError(f"{name} has no task column (shape {Y.shape}).")
+    n_obs = (~np.isnan(Y)).sum(axis=0)
+    empty = np.flatnonzero(n_obs == 0)
+    if len(empty):
+        raise ValueError(
+            f"Task {empty[0]} (column {empty[0]} of {name}) has no observed target: every "
+            f"entry is NaN. Each task needs at least one observed target in every fit "
+            f"(with K-fold on rows sorted by task, shuffle the rows)."
+        )
+    if not classification:
+        return Y, None, one_d
+    return _encode_labels(Y, n_samples, name, labels_only=False) + (one_d,)
+
+
+def _encode_labels(Y, n_samples, name, labels_only):
+    if Y.shape[0] != n_samples:
+        raise ValueError(
+            f"X and {name} have inconsistent numbers of samples: X has {n_samples} rows, "
+            f"{name} has {Y.shape[0]}."
+        )
+    classes, encoded = [], np.full(Y.shape, np.nan)
+    for t in range(Y.shape[1]):
+        col = Y[:, t]
+        obs = np.ones(len(col), bool) if labels_only else ~np.isnan(col)
+        labels = np.unique(col[obs])
+        if len(labels) != 2:
+            what = "only one class" if len(labels) < 2 else f"{len(labels)} classes"
+            raise ValueError(
+                f"Task {t} of {name} has {what} ({labels[:5].tolist()}): each task of a binary "
+                f"classifier needs exactly 2 classes among its observed labels."
+            )
+        classes.append(labels)
+        encoded[obs, t] = np.where(col[obs] == labels[1], 1.0, -1.0)
+    return encoded, classes
+
+
+def resolve_task_weights(task_weights, n_obs):
+    n_tasks = len(n_obs)
+    if task_weights is None or (isinstance(task_weights, str) and task_weights == "balanced"):
+        return np.ones(n_tasks)
+    if isinstance(task_weights, str) and task_weights == "n_samples":
+        return n_tasks * n_obs / n_obs.sum()
+    w = np.asarray(task_weights, dtype=np.float64)
+    if w.shape != (n_tasks,):
+        raise ValueError(
+            f"task_weights must have one entry per task: expected shape ({n_tasks},), "
+            f"got {w.shape}."
+        )
+    if not np.all(np.isfinite(w)) or np.any(w <= 0):
+        raise ValueError(f"task_weights must be finite and positive; got {w}.")
+    return w
+
+
+def build_problem(X, Y, loss, penalty, fit_intercept, task_weights, layout="auto"):
+    """(problem, task weights) for validated X and encoded Y."""
+    mask = ~np.isnan(Y)
+    weights = resolve_task_weights(task_weights, mask.sum(axis=0).astype(np.float64))
+    design = make_design(X, mask, Y, weights, fit_intercept, layout=layout)
+    return Problem(design, LOSSES[loss](), penalty, fit_intercept), weights
+
+
+_COMMON_CONSTRAINTS = {
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "l2": [Interval(Real, 0, None, closed="left")],
+    "fit_intercept": [Boolean()],
+    "task_weights": [NoneValue(), Options("balanced", "n_samples"), ArrayLike()],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "warm_start": [Boolean()],
+    "solver": [Options("auto", *SOLVERS)],
+    "verbose": [Interval(Integral, 0, None, closed="left"), Boolean()],
+}
+
+
+class MultiTaskLinearModel(BaseEstimator):
+    """Base of all estimators: W (n_features, n_tasks) and b (n_tasks,).
+
+    Subclasses set ``_loss`` ("squared" / "logistic") and ``_penalty`` (a
+    penalty class taking ``alpha`` and ``l2``).
+    """
+
+    _parameter_constraints = _COMMON_CONSTRAINTS
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l2=0.0,
+        fit_intercept=True,
+        task_weights=None,
+        tol=1e-4,
+        max_iter=1000,
+        warm_start=False,
+        solver="auto",
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.l2 = l2
+        self.fit_intercept = fit_intercept
+        self.task_weights = task_weights
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.solver = solver
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _validate_X(self, X, reset):
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=np.float64,
+            reset=reset,
+        )
+
+    def fit(self, X, Y):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Features, shared by all tasks.
+        Y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Targets; NaN marks "no target for this task on this row". A 1-D
+            y is a single task.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        validate_params(self)
+        X = self._validate_X(X, reset=True)
+        classification = self._loss == "logistic"
+        Y, classes, one_d = check_targets(Y, X.shape[0], classification)
+        penalty = self._penalty(self.alpha, self.l2)
+        layout = "full" if self.solver == "bcd" else "auto"
+        problem, weights = build_problem(
+            X, Y, self._loss, penalty, self.fit_intercept, self.task_weights, layout
+        )
+        solver = self.solver
+        if solver == "auto":
+            solver = "bcd" if bcd_supports(problem) else "fista"
+        elif solver == "bcd" and not bcd_supports(problem):
+            raise ValueError(
+                f"solver='bcd' needs the squared loss and a penalty that is separable over "
+                f"feature rows (Lasso, L21); {type(self).__name__} cannot use it. "
+                f"Use solver='fista' or 'auto'."
+            )
+        n_features, n_tasks = X.shape[1], Y.shape[1]
+        W0, b0 = np.zeros((n_features, n_tasks)), np.zeros(n_tasks)
+        if self.warm_start and hasattr(self, "coef_"):
+            prev = np.asarray(self.coef_).reshape(-1, n_features).T
+            if prev.shape == W0.shape:
+                W0 = prev.copy()
+                b_prev = np.atleast_1d(np.asarray(self.intercept_, dtype=np.float64))
+                b0 = centred_intercept(problem.design, W0, b_prev)
+        res = SOLVERS[solver](
+            problem, W0, b0, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose
+        )
+        W = res["W"]
+        b = intercept_of(problem.design, W, res["b"]) if self.fit_intercept else res["b"] * 0.0
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+            raise FloatingPointError(
+                f"{type(self).__name__}: the solver produced non-finite coefficients. The "
+                f"features may be badly scaled; try standardising X."
+            )
+        if not res["converged"]:
+            warnings.warn(
+                f"{type(self).__name__} did not converge: {res['kind']} "
+                f"{res['criterion']:.3e} after {res['n_iter']} iterations is above "
+                f"tol={self.tol:g} (scaled). Increase max_iter or tol, or scale the features.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self.coef_ = W[:, 0].copy() if one_d else np.ascontiguousarray(W.T)
+        self.intercept_ = float(b[0]) if one_d else b
+        self.n_iter_ = int(res["n_iter"])
+        self.dual_gap_ = float(res["criterion"]) if res["kind"] == "gap" else np.nan
+        self.objective_ = float(res["objective"])
+        self.task_weights_ = weights
+        self.n_tasks_ = n_tasks
+        self.solver_ = solver
+        self._one_d = one_d
+        if classification:
+            self.classes_ = classes[0] if one_d else classes
+        return self
+
+    def _decision(self, X):
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        coef = np.asarray(self.coef_)
+        Z = X @ coef.T if coef.ndim == 2 else X @ coef
+        return np.asarray(Z) + self.intercept_
+
+
+def task_scores(Y, P, metric):
+    """Per-task ``metric(y_true, y_pred)`` on the observed (non-NaN) entries."""
+    scores = []
+    for t in range(Y.shape[1]):
+        obs = ~_isnan(Y[:, t])
+        if not obs.any():
+            raise ValueError(f"Task {t} has no observed target in Y: cannot score it.")
+        scores.append(metric(Y[obs, t], P[obs, t]))
+    return np.array(scores)
+
+
+def _isnan(col):
+    if col.dtype.kind in "fc":
+        return np.isnan(col)
+    return np.array([isinstance(v, float) and np.isnan(v) for v in col], dtype=bool)
+
+
+def _as_2d(Y):
+    Y = np.asarray(Y)
+    return Y.reshape(-1, 1) if Y.ndim == 1 else Y
+
+
+def is_sparse(X):
+    return sp.issparse(X)

@@ -1,0 +1,335 @@
+"""Numba kernels: plain functions over arrays, compiled once and cached on disk.
+
+Dense matrix products stay in NumPy (BLAS); these kernels cover the loops
+BLAS cannot express: per-task products on stacked rows, the proxes, the
+logistic loss and the coordinate-descent epochs.
+"""
+
+import numpy as np
+from numba import njit
+
+# ---------------------------------------------------------------------------
+# Per-task products for the stacked layout: row i belongs to task task_of[i]
+# and only meets that task's coefficient vector.
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def stacked_matvec_dense(X, ptr, WT, out):
+    n_tasks = ptr.shape[0] - 1
+    n_features = X.shape[1]
+    for t in range(n_tasks):
+        for i in range(ptr[t], ptr[t + 1]):
+            acc = 0.0
+            for j in range(n_features):
+                acc += X[i, j] * WT[t, j]
+            out[i] = acc
+
+
+@njit(cache=True)
+def stacked_rmatvec_dense(X, ptr, g, GT):
+    n_tasks = ptr.shape[0] - 1
+    n_features = X.shape[1]
+    for t in range(n_tasks):
+        for j in range(n_features):
+            GT[t, j] = 0.0
+        for i in range(ptr[t], ptr[t + 1]):
+            gi = g[i]
+            if gi != 0.0:
+                for j in range(n_features):
+                    GT[t, j] += gi * X[i, j]
+
+
+@njit(cache=True)
+def stacked_matvec_csr(data, indices, indptr, ptr, WT, out):
+    n_tasks = ptr.shape[0] - 1
+    for t in range(n_tasks):
+        for i in range(ptr[t], ptr[t + 1]):
+            acc = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                acc += data[k] * WT[t, indices[k]]
+            out[i] = acc
+
+
+@njit(cache=True)
+def stacked_rmatvec_csr(data, indices, indptr, ptr, g, GT):
+    n_tasks = ptr.shape[0] - 1
+    GT[:, :] = 0.0
+    for t in range(n_tasks):
+        for i in range(ptr[t], ptr[t + 1]):
+            gi = g[i]
+            for k in range(indptr[i], indptr[i + 1]):
+                GT[t, indices[k]] += gi * data[k]
+
+
+@njit(cache=True)
+def segment_sum(values, ptr):
+    n_tasks = ptr.shape[0] - 1
+    out = np.zeros(n_tasks)
+    for t in range(n_tasks):
+        acc = 0.0
+        for i in range(ptr[t], ptr[t + 1]):
+            acc += values[i]
+        out[t] = acc
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Proxes of the row-separable penalties
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def soft_threshold(W, threshold, out):
+    flat_in = W.ravel()
+    flat_out = out.ravel()
+    for k in range(flat_in.shape[0]):
+        v = flat_in[k]
+        if v > threshold:
+            flat_out[k] = v - threshold
+        elif v < -threshold:
+            flat_out[k] = v + threshold
+        else:
+            flat_out[k] = 0.0
+
+
+@njit(cache=True)
+def group_shrink_rows(W, threshold, out):
+    n_rows, n_cols = W.shape
+    for j in range(n_rows):
+        norm = 0.0
+        for t in range(n_cols):
+            norm += W[j, t] * W[j, t]
+        norm = np.sqrt(norm)
+        scale = 0.0
+        if norm > threshold:
+            scale = 1.0 - threshold / norm
+        for t in range(n_cols):
+            out[j, t] = scale * W[j, t]
+
+
+# ---------------------------------------------------------------------------
+# Logistic loss, numerically stable, on the layout arrays (y in {-1, +1})
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _log1pexp(x):
+    if x > 0.0:
+        return x + np.log1p(np.exp(-x))
+    return np.log1p(np.exp(x))
+
+
+@njit(cache=True)
+def _sigmoid(x):
+    if x >= 0.0:
+        return 1.0 / (1.0 + np.exp(-x))
+    e = np.exp(x)
+    return e / (1.0 + e)
+
+
+@njit(cache=True)
+def logistic_value(y, s, z):
+    flat_y, flat_s, flat_z = y.ravel(), s.ravel(), z.ravel()
+    acc = 0.0
+    for k in range(flat_z.shape[0]):
+        if flat_s[k] != 0.0:
+            acc += flat_s[k] * _log1pexp(-flat_y[k] * flat_z[k])
+    return acc
+
+
+@njit(cache=True)
+def logistic_grad(y, s, z, out):
+    """d/dz of s*log(1+exp(-y z)) = -s*y*sigmoid(-y z)."""
+    flat_y, flat_s, flat_z, flat_o = y.ravel(), s.ravel(), z.ravel(), out.ravel()
+    for k in range(flat_z.shape[0]):
+        if flat_s[k] != 0.0:
+            flat_o[k] = -flat_s[k] * flat_y[k] * _sigmoid(-flat_y[k] * flat_z[k])
+        else:
+            flat_o[k] = 0.0
+
+
+@njit(cache=True)
+def logistic_curvature(y, s, z, out):
+    """Second derivative s*sigmoid(z)*sigmoid(-z), for the intercept Newton step."""
+    flat_s, flat_z, flat_o = s.ravel(), z.ravel(), out.ravel()
+    for k in range(flat_z.shape[0]):
+        p = _sigmoid(flat_z[k])
+        flat_o[k] = flat_s[k] * p * (1.0 - p)
+
+
+@njit(cache=True)
+def logistic_conjugate(y, s, theta):
+    """Sum of f_k*(theta_k) for f_k(z) = s_k log(1 + exp(-y_k z)).
+
+    With p = -theta*y/s in [0, 1] the conjugate is s*(p log p + (1-p) log(1-p));
+    outside that interval it is +inf.
+    """
+    flat_y, flat_s, flat_t = y.ravel(), s.ravel(), theta.ravel()
+    acc = 0.0
+    for k in range(flat_t.shape[0]):
+        sk = flat_s[k]
+        if sk == 0.0:
+            if flat_t[k] != 0.0:
+                return np.inf
+            continue
+        p = -flat_t[k] * flat_y[k] / sk
+        if p < -1e-12 or p > 1.0 + 1e-12:
+            return np.inf
+        p = min(max(p, 0.0), 1.0)
+        if p > 0.0:
+            acc += sk * p * np.log(p)
+        if p < 1.0:
+            acc += sk * (1.0 - p) * np.log1p(-p)
+    return acc
+
+
+# ---------------------------------------------------------------------------
+# Block coordinate descent epochs (squared loss, full layout, row-separable
+# penalty l1*|w|_1 + l21*|w|_2 + l2/2*|w|^2 on each feature row).
+#
+# The residual is kept as R[i, t] + offset[t] on observed entries so that a
+# centred design never has to be formed: a sparse column update then touches
+# only its non-zeros.
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _row_prox(w, grad, lip, l1, l21, l2, out):
+    """Minimise the row's quadratic model plus l1|.|_1 + l21|.|_2 + l2/2|.|^2.
+
+    grad is minus the datafit gradient, lip the per-task curvatures.
+    """
+    n_tasks = w.shape[0]
+    if l21 == 0.0:
+        # separable: exact per-coordinate minimiser with its own curvature
+        for t in range(n_tasks):
+            if lip[t] == 0.0:
+                out[t] = w[t]
+                continue
+            v = lip[t] * w[t] + grad[t]
+            if v > l1:
+                out[t] = (v - l1) / (lip[t] + l2)
+            elif v < -l1:
+                out[t] = (v + l1) / (lip[t] + l2)
+            else:
+                out[t] = 0.0
+        return
+    # coupled row: majorise with the largest per-task curvature
+    L = 0.0
+    for t in range(n_tasks):
+        L = max(L, lip[t])
+    norm = 0.0
+    for t in range(n_tasks):
+        v = L * w[t] + grad[t]
+        if v > l1:
+            v -= l1
+        elif v < -l1:
+            v += l1
+        else:
+            v = 0.0
+        out[t] = v
+        norm += v * v
+    norm = np.sqrt(norm)
+    scale = 0.0
+    if norm > l21:
+        scale = (1.0 - l21 / norm) / (L + l2)
+    for t in range(n_tasks):
+        out[t] *= scale
+
+
+@njit(cache=True)
+def bcd_epoch_dense(X, Xbar, S, R, offset, W, lip, ws, l1, l21, l2):
+    n_samples = X.shape[0]
+    n_tasks = W.shape[1]
+    u = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    lipj = np.empty(n_tasks)
+    sum_s = np.zeros(n_tasks)
+    for t in range(n_tasks):
+        for i in range(n_samples):
+            sum_s[t] += S[i, t]
+    for jj in range(ws.shape[0]):
+        j = ws[jj]
+        active = False
+        for t in range(n_tasks):
+            lipj[t] = lip[j, t]
+            if lip[j, t] > 0.0:
+                active = True
+        if not active:
+            continue
+        grad = np.zeros(n_tasks)
+        for i in range(n_samples):
+            xij = X[i, j]
+            if xij != 0.0:
+                for t in range(n_tasks):
+                    grad[t] += S[i, t] * xij * R[i, t]
+        for t in range(n_tasks):
+            # sum_i S[i,t] * x_ij = w_t * xbar_jt, and the true residual is R + offset
+            grad[t] += offset[t] * sum_s[t] * Xbar[j, t]
+            u[t] = W[j, t]
+        _row_prox(u, grad, lipj, l1, l21, l2, new)
+        changed = False
+        for t in range(n_tasks):
+            new[t] = new[t] - W[j, t]
+            if new[t] != 0.0:
+                changed = True
+        if not changed:
+            continue
+        for t in range(n_tasks):
+            W[j, t] += new[t]
+            offset[t] += Xbar[j, t] * new[t]
+        for i in range(n_samples):
+            xij = X[i, j]
+            if xij != 0.0:
+                for t in range(n_tasks):
+                    if S[i, t] != 0.0:
+                        R[i, t] -= xij * new[t]
+
+
+@njit(cache=True)
+def bcd_epoch_csc(data, indices, indptr, Xbar, S, R, offset, W, lip, ws, l1, l21, l2):
+    n_tasks = W.shape[1]
+    n_samples = R.shape[0]
+    u = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    lipj = np.empty(n_tasks)
+    sum_s = np.zeros(n_tasks)
+    for t in range(n_tasks):
+        for i in range(n_samples):
+            sum_s[t] += S[i, t]
+    for jj in range(ws.shape[0]):
+        j = ws[jj]
+        active = False
+        for t in range(n_tasks):
+            lipj[t] = lip[j, t]
+            if lip[j, t] > 0.0:
+                active = True
+        if not active:
+            continue
+        grad = np.zeros(n_tasks)
+        for k in range(indptr[j], indptr[j + 1]):
+            i = indices[k]
+            xij = data[k]
+            for t in range(n_tasks):
+                grad[t] += S[i, t] * xij * R[i, t]
+        for t in range(n_tasks):
+            grad[t] += offset[t] * sum_s[t] * Xbar[j, t]
+            u[t] = W[j, t]
+        _row_prox(u, grad, lipj, l1, l21, l2, new)
+        changed = False
+        for t in range(n_tasks):
+            new[t] = new[t] - W[j, t]
+            if new[t] != 0.0:
+                changed = True
+        if not changed:
+            continue
+        for t in range(n_tasks):
+            W[j, t] += new[t]
+            offset[t] += Xbar[j, t] * new[t]
+        for k in range(indptr[j], indptr[j + 1]):
+            i = indices[k]
+            xij = data[k]
+            for t in range(n_tasks):
+                if S[i, t] != 0.0:
+                    R[i, t] -= xij * new[t]

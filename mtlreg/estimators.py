@@ -1,0 +1,222 @@
+"""The eight estimators: four regularisers x {squared, logistic} loss."""
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+
+from ._base import MultiTaskLinearModel, _as_2d, task_scores
+from .penalties import (
+    L1Penalty,
+    L21Penalty,
+    MeanRegularizedPenalty,
+    TraceNormPenalty,
+)
+
+_LOSS_TEXT = {
+    "squared": (
+        "    F(W, b) = sum_t w_t / (2 n_t) * sum_{i in I_t} (Y_it - x_i' W_:t - b_t)^2",
+        "Y",
+    ),
+    "logistic": (
+        "    F(W, b) = sum_t w_t / n_t * sum_{i in I_t} log(1 + exp(-y_it (x_i' W_:t + b_t)))\n\n"
+        "    with y_it = +1 for the larger of task t's two labels and -1 for the smaller",
+        "Y",
+    ),
+}
+
+_PENALTY_TEXT = {
+    "lasso": ("alpha * sum_jt |W_jt|", "multi-task Lasso: each coefficient is sparse on its own"),
+    "l21": (
+        "alpha * sum_j ||W_j:||_2",
+        "L2,1 group sparsity: the tasks select the same features (rows of W)",
+    ),
+    "trace": (
+        "alpha * ||W||_*",
+        "trace norm (sum of singular values): the tasks share a low-dimensional subspace",
+    ),
+    "mean": (
+        "alpha / 2 * sum_t ||W_:t - mean_s W_:s||^2",
+        "mean-regularised soft sharing: each task is pulled towards the mean task",
+    ),
+}
+
+
+def _docstring(kind, loss, penalty_key, solvers):
+    datafit, _ = _LOSS_TEXT[loss]
+    omega, what = _PENALTY_TEXT[penalty_key]
+    if loss == "squared":
+        returns = "predict returns (n_samples, n_tasks) values (or (n_samples,) after a 1-D y)."
+    else:
+        returns = (
+            "predict returns each task's labels; predict_proba the probability of each "
+            "task's two classes."
+        )
+    return f"""Multi-task {kind} with the {what}.
+
+    Minimises over W (n_features, n_tasks) and intercepts b (n_tasks,)::
+
+        F(W, b) + {omega} + l2 / 2 * ||W||_F^2
+
+    where, with I_t the rows where task t's target is observed (not NaN),
+    n_t = |I_t| and w_t the task weights,
+
+    {datafit}
+
+    Each task contributes its mean loss, so ``alpha`` means the same whatever
+    the task sizes. With one shared design, every target observed and
+    ``task_weights=None`` the datafit is scikit-learn's 1 / (2 n) ||Y - XW||_F^2.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularisation strength, >= 0.
+    l2 : float, default=0.0
+        Strength of the additional ridge term l2 / 2 * ||W||_F^2, >= 0.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
+    task_weights : None, "balanced", "n_samples" or array-like of shape (n_tasks,)
+        Weights w_t of the tasks' mean losses. None and "balanced" weigh all
+        tasks equally; "n_samples" uses w_t = T n_t / sum_s n_s (every sample
+        counts the same); an array gives positive weights.
+    tol : float, default=1e-4
+        Stop when the duality gap is below ``tol`` times sum_t w_t ||y_t - ybar_t||^2 / n_t
+        (scikit-learn's scaling; for the logistic loss, times the loss at W = 0). Where no
+        duality gap is available the norm of the proximal gradient mapping is compared with
+        ``tol`` times that of the gradient at W = 0.
+    max_iter : int, default=1000
+        Maximum number of iterations (epochs for coordinate descent).
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+    solver : {{{", ".join(repr(s) for s in ("auto",) + solvers)}}}, default="auto"
+        "fista": accelerated proximal gradient with backtracking and adaptive restart.
+        "bcd": block coordinate descent over feature rows with working sets (squared loss,
+        Lasso and L21 only). "auto" uses "bcd" where it applies and most targets are
+        observed, else "fista".
+    verbose : int, default=0
+        Print progress of the solver.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_tasks, n_features) or (n_features,)
+        W transposed, as in scikit-learn's MultiTaskLasso; 1-D after a 1-D y.
+    intercept_ : ndarray of shape (n_tasks,) or float
+    n_iter_ : int
+        Iterations run by the solver.
+    dual_gap_ : float
+        Duality gap at the solution (NaN where the model has none).
+    objective_ : float
+        Objective value at the solution.
+    task_weights_ : ndarray of shape (n_tasks,)
+    n_tasks_ : int
+    solver_ : str
+        The solver used.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has feature names that are all strings.
+
+    Notes
+    -----
+    Y may mix layouts: every entry observed (shared design), each row observed
+    in one task (per-task samples) or anything between. {returns}
+    """
+
+
+class _Regressor(RegressorMixin, MultiTaskLinearModel):
+    _loss = "squared"
+
+    def predict(self, X):
+        """Predict each task's target, shape (n_samples, n_tasks) (or (n_samples,))."""
+        return self._decision(X)
+
+    def score(self, X, Y, sample_weight=None):
+        """Mean over tasks of the per-task R^2 on the observed entries of Y."""
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported by score.")
+        Y2 = _as_2d(np.asarray(Y, dtype=np.float64))
+        P = _as_2d(self.predict(X))
+        return float(np.mean(task_scores(Y2, P, r2_score)))
+
+
+class _Classifier(ClassifierMixin, MultiTaskLinearModel):
+    _loss = "logistic"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def decision_function(self, X):
+        """x' w_t + b_t: positive for each task's larger label."""
+        return self._decision(X)
+
+    def predict(self, X):
+        """Each task's predicted label, shape (n_samples, n_tasks) (or (n_samples,))."""
+        D = self.decision_function(X)
+        if self._one_d:
+            return self.classes_[(D > 0).astype(int)]
+        out = np.empty(D.shape)
+        for t, labels in enumerate(self.classes_):
+            out[:, t] = labels[(D[:, t] > 0).astype(int)]
+        return out
+
+    def predict_proba(self, X):
+        """Class probabilities: (n_samples, 2), or a list of them, one per task."""
+        P = expit(self.decision_function(X))
+        if self._one_d:
+            return np.column_stack([1.0 - P, P])
+        return [np.column_stack([1.0 - P[:, t], P[:, t]]) for t in range(P.shape[1])]
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``."""
+        proba = self.predict_proba(X)
+        if self._one_d:
+            return np.log(proba)
+        return [np.log(p) for p in proba]
+
+    def score(self, X, Y, sample_weight=None):
+        """Mean over tasks of the per-task accuracy on the observed entries of Y."""
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported by score.")
+        Y2, P = _as_2d(np.asarray(Y)), _as_2d(self.predict(X))
+        return float(np.mean(task_scores(Y2, P, accuracy_score)))
+
+
+class LassoRegressor(_Regressor):
+    __doc__ = _docstring("regression", "squared", "lasso", ("fista", "bcd"))
+    _penalty = L1Penalty
+
+
+class L21Regressor(_Regressor):
+    __doc__ = _docstring("regression", "squared", "l21", ("fista", "bcd"))
+    _penalty = L21Penalty
+
+
+class TraceNormRegressor(_Regressor):
+    __doc__ = _docstring("regression", "squared", "trace", ("fista",))
+    _penalty = TraceNormPenalty
+
+
+class MeanRegularizedRegressor(_Regressor):
+    __doc__ = _docstring("regression", "squared", "mean", ("fista",))
+    _penalty = MeanRegularizedPenalty
+
+
+class LassoClassifier(_Classifier):
+    __doc__ = _docstring("classification", "logistic", "lasso", ("fista",))
+    _penalty = L1Penalty
+
+
+class L21Classifier(_Classifier):
+    __doc__ = _docstring("classification", "logistic", "l21", ("fista",))
+    _penalty = L21Penalty
+
+
+class TraceNormClassifier(_Classifier):
+    __doc__ = _docstring("classification", "logistic", "trace", ("fista",))
+    _penalty = TraceNormPenalty
+
+
+class MeanRegularizedClassifier(_Classifier):
+    __doc__ = _docstring("classification", "logistic", "mean", ("fista",))
+    _penalty = MeanRegularizedPenalty

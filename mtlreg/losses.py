@@ -1,0 +1,84 @@
+"""Datafits: per-entry losses on a design's layout arrays.
+
+A datafit is sum_k s_k * phi(y_k, z_k) over the layout's entries, with
+s_k = w_t / n_t on task t's observed entries and 0 elsewhere, so each task
+contributes w_t times its mean loss. A datafit knows its value, gradient in z,
+curvature bound, Fenchel conjugate (for the duality gap) and how to fit the
+intercepts for fixed coefficients.
+"""
+
+import numpy as np
+
+from . import _kernels
+
+
+class SquaredLoss:
+    """phi(y, z) = (y - z)^2 / 2."""
+
+    curvature = 1.0
+    quadratic = True
+
+    def value(self, y, s, z):
+        r = z - y
+        return 0.5 * float(np.sum(s * r * r))
+
+    def grad(self, y, s, z):
+        return s * (z - y)
+
+    def conjugate(self, y, s, theta):
+        # f_k(z) = s/2 (z - y)^2  ->  f_k*(u) = u^2 / (2 s) + u y  (u = 0 where s = 0)
+        pos = s > 0
+        u = theta[pos]
+        return float(np.sum(u * u / (2.0 * s[pos]) + u * y[pos]))
+
+    def fit_intercept(self, design, zW, b):
+        # the centred design makes the best intercept the weighted task mean
+        num = design.task_sum(design.s * (design.y - zW))
+        return num / design.task_sum(design.s)
+
+    def gap_scale(self, design, fit_intercept):
+        """sum_t w_t ||y_t - ybar_t||^2 / n_t: scikit-learn's tol * ||Y||^2 / n."""
+        zero = design.zeros()
+        b = self.fit_intercept(design, zero, 0.0) if fit_intercept else np.zeros(design.n_tasks)
+        return 2.0 * self.value(design.y, design.s, zero + design.expand(b))
+
+
+class LogisticLoss:
+    """phi(y, z) = log(1 + exp(-y z)) with y in {-1, +1}."""
+
+    curvature = 0.25
+
+    def value(self, y, s, z):
+        return float(_kernels.logistic_value(y, s, np.ascontiguousarray(z)))
+
+    def grad(self, y, s, z):
+        out = np.empty_like(s)
+        _kernels.logistic_grad(y, s, np.ascontiguousarray(z), out)
+        return out
+
+    def conjugate(self, y, s, theta):
+        return float(_kernels.logistic_conjugate(y, s, np.ascontiguousarray(theta)))
+
+    def fit_intercept(self, design, zW, b, max_iter=100):
+        """Newton's method per task on the intercepts (one dimension each)."""
+        b = np.broadcast_to(np.asarray(b, dtype=np.float64), (design.n_tasks,)).copy()
+        y, s = design.y, design.s
+        curv = np.empty_like(s)
+        for _ in range(max_iter):
+            z = zW + design.expand(b)
+            g = design.task_sum(self.grad(y, s, z))
+            _kernels.logistic_curvature(y, s, np.ascontiguousarray(z), curv)
+            h = design.task_sum(curv)
+            step = np.clip(g / np.maximum(h, 1e-300), -1.0, 1.0)
+            b -= step
+            if np.all(np.abs(g) <= 1e-14 * np.maximum(design.task_sum(s), 1e-300)):
+                break
+        return b
+
+    def gap_scale(self, design, fit_intercept):
+        zero = design.zeros()
+        b = self.fit_intercept(design, zero, 0.0) if fit_intercept else np.zeros(design.n_tasks)
+        return self.value(design.y, design.s, zero + design.expand(b))
+
+
+LOSSES = {"squared": SquaredLoss, "logistic": LogisticLoss}

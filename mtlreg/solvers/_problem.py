@@ -1,0 +1,72 @@
+"""A problem = design (layout + intercept handling) + loss + penalty.
+
+It evaluates the objective and the stopping criterion shared by all solvers:
+the duality gap where the penalty offers a dual point, otherwise the norm of
+the proximal gradient mapping.
+"""
+
+import numpy as np
+
+
+class Problem:
+    def __init__(self, design, loss, penalty, fit_intercept):
+        self.design = design
+        self.loss = loss
+        self.penalty = penalty
+        self.fit_intercept = fit_intercept
+
+    def datafit(self, zW, b):
+        d = self.design
+        return self.loss.value(d.y, d.s, zW + d.expand(b))
+
+    def objective(self, W, b, zW=None):
+        if zW is None:
+            zW = self.design.forward(W)
+        return self.datafit(zW, b) + self.penalty.value(W)
+
+    def best_intercept(self, zW, b):
+        if not self.fit_intercept:
+            return np.zeros(self.design.n_tasks)
+        return self.loss.fit_intercept(self.design, zW, b)
+
+    def gradient(self, zW, b):
+        """Gradients of the datafit in W and b at z = zW + b."""
+        d = self.design
+        G = self.loss.grad(d.y, d.s, zW + d.expand(b))
+        gb = d.task_sum(G) if self.fit_intercept else np.zeros(d.n_tasks)
+        return d.adjoint(G), gb
+
+    def criterion(self, W, b, lipschitz, zW=None):
+        """Stopping measure at W with the intercepts refitted.
+
+        Returns (value, kind, b_best, primal, V) where kind is "gap" for a
+        duality gap or "grad" for the proximal gradient mapping norm, and V
+        is minus the datafit's gradient in W (for working sets).
+        """
+        d, loss, pen = self.design, self.loss, self.penalty
+        if zW is None:
+            zW = d.forward(W)
+        b = self.best_intercept(zW, b)
+        z = zW + d.expand(b)
+        primal = loss.value(d.y, d.s, z) + pen.value(W)
+        theta = loss.grad(d.y, d.s, z)
+        V = -d.adjoint(theta)
+        kappa = pen.dual_scale(V)
+        if kappa is not None:
+            dual = -loss.conjugate(d.y, d.s, kappa * theta) - pen.conjugate(kappa * V)
+            return primal - dual, "gap", b, primal, V
+        W_next = pen.prox(W + V / lipschitz, 1.0 / lipschitz)
+        return lipschitz * float(np.linalg.norm(W - W_next)), "grad", b, primal, V
+
+    def thresholds(self, tol):
+        """Absolute thresholds for the two kinds of stopping measure."""
+        d = self.design
+        scale = self.loss.gap_scale(d, self.fit_intercept)
+        zero = d.zeros()
+        b0 = self.best_intercept(zero, 0.0)
+        g0, _ = self.gradient(zero, b0)
+        tiny = np.finfo(np.float64).tiny
+        return {
+            "gap": tol * max(scale, tiny),
+            "grad": tol * max(float(np.linalg.norm(g0)), tiny),
+        }
