@@ -1,0 +1,208 @@
+"""The maths of each piece: proxes, gradients, conjugates, duality gaps, alpha_max."""
+
+import cvxpy as cp
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import mtlreg
+from mtlreg._base import build_problem, check_targets
+from mtlreg._design import lipschitz
+from mtlreg.penalties import L1Penalty, L21Penalty, MeanRegularizedPenalty, TraceNormPenalty
+from mtlreg.solvers import bcd, fista
+
+PENALTIES = [L1Penalty, L21Penalty, TraceNormPenalty, MeanRegularizedPenalty]
+
+
+def _cvx_penalty(cls, Wv, alpha, l2):
+    if cls is L1Penalty:
+        omega = alpha * cp.sum(cp.abs(Wv))
+    elif cls is L21Penalty:
+        omega = alpha * cp.sum(cp.norm(Wv, 2, axis=1))
+    elif cls is TraceNormPenalty:
+        omega = alpha * cp.normNuc(Wv)
+    else:
+        T = Wv.shape[1]
+        P = np.eye(T) - np.ones((T, T)) / T
+        omega = alpha / 2 * cp.sum_squares(Wv @ P)
+    return omega + l2 / 2 * cp.sum_squares(Wv)
+
+
+def _data(kind, loss, seed=0, n=30, d=6, T=3, sparse=False):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) + 0.5
+    W = rng.standard_normal((d, T))
+    Y = X @ W + rng.standard_normal((n, T))
+    if loss == "logistic":
+        Y = (Y > np.median(Y, axis=0)).astype(float)
+    if kind == "missing":
+        Y[rng.random((n, T)) < 0.3] = np.nan
+    elif kind == "per_task":
+        own = rng.integers(0, T, n)
+        own[:T] = np.arange(T)
+        Y = np.where(own[:, None] == np.arange(T), Y, np.nan)
+    if loss == "logistic":
+        for t in range(T):
+            obs = np.flatnonzero(~np.isnan(Y[:, t]))
+            Y[obs[:2], t] = [0.0, 1.0]
+    return (sp.csr_matrix(X) if sparse else X), Y
+
+
+def _problem(X, Y, loss, penalty, fit_intercept=True, weights=None, layout="auto"):
+    Yenc, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
+    return build_problem(X, Yenc, loss, penalty, fit_intercept, weights, layout)[0]
+
+
+@pytest.mark.parametrize("cls", PENALTIES)
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_prox_matches_definition(cls, l2):
+    rng = np.random.default_rng(1)
+    V = rng.standard_normal((7, 4)) * 2
+    alpha, step = 0.8, 0.7
+    pen = cls(alpha, l2)
+    P = pen.prox(V, step)
+    Wv = cp.Variable(V.shape)
+    obj = cp.sum_squares(Wv - V) / (2 * step) + _cvx_penalty(cls, Wv, alpha, l2)
+    tight = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
+    cp.Problem(cp.Minimize(obj)).solve(solver=cp.CLARABEL, **tight)
+    np.testing.assert_allclose(P, Wv.value, atol=1e-6)
+
+    def f(W):
+        return np.sum((W - V) ** 2) / (2 * step) + pen.value(W)
+
+    # exact minimiser: no perturbation does better
+    base = f(P)
+    for _ in range(200):
+        assert f(P + 1e-3 * rng.standard_normal(V.shape)) >= base - 1e-12
+
+
+@pytest.mark.parametrize("cls", PENALTIES)
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_penalty_conjugate_fenchel_young(cls, l2):
+    rng = np.random.default_rng(2)
+    V0 = rng.standard_normal((6, 3)) * 2
+    pen = cls(0.7, l2)
+    if pen.dual_scale(V0) is None:
+        pytest.skip("no conjugate without the ridge term (mean-regularised, l2=0)")
+    step = 0.5
+    W = pen.prox(V0, step)
+    G = (V0 - W) / step  # a subgradient of h at W
+    assert pen.value(W) + pen.conjugate(G) == pytest.approx(np.vdot(W, G), abs=1e-9)
+    # Fenchel-Young inequality everywhere else
+    for _ in range(20):
+        U = pen.dual_scale(V := rng.standard_normal(W.shape) * 3) * V
+        Z = rng.standard_normal(W.shape)
+        assert pen.value(Z) + pen.conjugate(U) >= np.vdot(Z, U) - 1e-9
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("kind", ["shared", "missing", "per_task"])
+@pytest.mark.parametrize("layout", ["full", "stacked"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gradient_matches_finite_differences(loss, kind, layout, sparse):
+    X, Y = _data(kind, loss, sparse=sparse)
+    weights = np.array([1.0, 2.0, 0.5])
+    prob = _problem(X, Y, loss, L1Penalty(0.1), True, weights, layout)
+    rng = np.random.default_rng(3)
+    W, b = rng.standard_normal((6, 3)) * 0.3, rng.standard_normal(3)
+
+    def F(W, b):
+        return prob.datafit(prob.design.forward(W), b)
+
+    gW, gb = prob.gradient(prob.design.forward(W), b)
+    h = 1e-6
+    num = np.zeros_like(W)
+    for idx in np.ndindex(W.shape):
+        E = np.zeros_like(W)
+        E[idx] = h
+        num[idx] = (F(W + E, b) - F(W - E, b)) / (2 * h)
+    np.testing.assert_allclose(gW, num, rtol=1e-6, atol=1e-8)
+    numb = [(F(W, b + h * e) - F(W, b - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(gb, numb, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_layouts_agree_on_the_uncentred_objective(loss):
+    X, Y = _data("missing", loss)
+    rng = np.random.default_rng(4)
+    W = rng.standard_normal((6, 3))
+    values = []
+    for layout in ("full", "stacked"):
+        prob = _problem(X, Y, loss, L21Penalty(0.2), False, None, layout)
+        values.append(prob.objective(W, np.zeros(3)))
+    # by hand from the definition
+    Yenc, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
+    Z = X @ W
+    total = 0.0
+    for t in range(3):
+        obs = ~np.isnan(Yenc[:, t])
+        if loss == "squared":
+            total += np.mean((Yenc[obs, t] - Z[obs, t]) ** 2) / 2
+        else:
+            total += np.mean(np.log1p(np.exp(-Yenc[obs, t] * Z[obs, t])))
+    total += 0.2 * np.sqrt((W**2).sum(axis=1)).sum()
+    np.testing.assert_allclose(values, [total, total], rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["full", "stacked"])
+def test_lipschitz_bounds_every_task(layout):
+    X, Y = _data("per_task", "squared", n=60, d=8)
+    weights = np.array([1.0, 3.0, 0.5])
+    prob = _problem(X, Y, "squared", L1Penalty(0.1), True, weights, layout)
+    exact = 0.0
+    for t in range(3):
+        obs = ~np.isnan(Y[:, t])
+        Xt = X[obs] - X[obs].mean(axis=0)
+        exact = max(exact, weights[t] * np.linalg.norm(Xt, 2) ** 2 / obs.sum(), weights[t])
+    est = lipschitz(prob.design, 1.0)
+    assert exact * 0.99 <= est <= exact * 1.05
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("cls", [L1Penalty, L21Penalty, TraceNormPenalty])
+@pytest.mark.parametrize("l2", [0.0, 0.2])
+def test_duality_gap_nonnegative_and_vanishes(loss, cls, l2):
+    X, Y = _data("missing", loss, seed=5)
+    prob = _problem(X, Y, loss, cls(0.05, l2))
+    rng = np.random.default_rng(6)
+    for _ in range(10):
+        W, b = rng.standard_normal((6, 3)), rng.standard_normal(3)
+        gap, kind, *_ = prob.criterion(W, b, 1.0)
+        assert kind == "gap" and gap >= -1e-12
+    gaps = []
+    for max_iter in (5, 20, 80, 2000):
+        res = fista(prob, np.zeros((6, 3)), np.zeros(3), tol=1e-12, max_iter=max_iter)
+        gaps.append(res["criterion"])
+        assert res["criterion"] >= -1e-12
+    assert gaps[-1] <= 1e-10 and gaps[-1] < gaps[0]
+
+
+def test_bcd_gap_matches_fista_solution():
+    X, Y = _data("missing", "squared", seed=7)
+    for cls in (L1Penalty, L21Penalty):
+        prob = _problem(X, Y, "squared", cls(0.05), layout="full")
+        r1 = bcd(prob, np.zeros((6, 3)), np.zeros(3), tol=1e-12, max_iter=10000)
+        r2 = fista(prob, np.zeros((6, 3)), np.zeros(3), tol=1e-12, max_iter=10000)
+        assert r1["converged"] and r2["converged"]
+        np.testing.assert_allclose(r1["W"], r2["W"], atol=1e-7)
+        assert r1["objective"] == pytest.approx(r2["objective"], rel=1e-10)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("penalty", ["lasso", "l21", "trace"])
+@pytest.mark.parametrize("kind", ["shared", "per_task"])
+def test_alpha_max_is_the_zero_threshold(loss, penalty, kind):
+    X, Y = _data(kind, loss, seed=8)
+    est_cls = {
+        ("squared", "lasso"): mtlreg.LassoRegressor,
+        ("squared", "l21"): mtlreg.L21Regressor,
+        ("squared", "trace"): mtlreg.TraceNormRegressor,
+        ("logistic", "lasso"): mtlreg.LassoClassifier,
+        ("logistic", "l21"): mtlreg.L21Classifier,
+        ("logistic", "trace"): mtlreg.TraceNormClassifier,
+    }[loss, penalty]
+    a = mtlreg.alpha_max(X, Y, penalty=penalty, loss=loss)
+    at = est_cls(alpha=a, tol=1e-10).fit(X, Y)
+    assert np.all(at.coef_ == 0.0)
+    below = est_cls(alpha=0.99 * a, tol=1e-10, max_iter=10000).fit(X, Y)
+    assert np.any(below.coef_ != 0.0)
