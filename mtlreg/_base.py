@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._design import centred_intercept, intercept_of, make_design
@@ -34,7 +35,9 @@ def check_targets(Y, n_samples, classification, name="Y"):
             "requires y to be passed, but the target y is None: pass Y of shape "
             "(n_samples,) or (n_samples, n_tasks) with NaN for missing targets."
         )
-    one_d = np.ndim(Y) == 1
+    if not hasattr(Y, "ndim") or not hasattr(Y, "dtype"):
+        Y = np.asarray(Y)
+    one_d = Y.ndim == 1
     if classification and one_d:
         y = np.asarray(Y)
         if not (y.dtype.kind == "f" and np.isnan(y).any()):
@@ -86,11 +89,20 @@ def _encode_labels(Y, n_samples, name, labels_only):
         col = Y[:, t]
         obs = np.ones(len(col), bool) if labels_only else ~np.isnan(col)
         labels = np.unique(col[obs])
-        if len(labels) != 2:
-            what = "only one class" if len(labels) < 2 else f"{len(labels)} classes"
+        if len(labels) > 2 and type_of_target(col[obs]) == "continuous":
             raise ValueError(
-                f"Task {t} of {name} has {what} ({labels[:5].tolist()}): each task of a binary "
-                f"classifier needs exactly 2 classes among its observed labels."
+                f"Unknown label type: continuous. Task {t} of {name} holds continuous "
+                f"values; a classifier needs two class labels per task (use a regressor)."
+            )
+        if len(labels) > 2:
+            raise ValueError(
+                f"Only binary classification is supported. Task {t} of {name} has "
+                f"{len(labels)} classes ({labels[:5].tolist()}...); fit one task per class."
+            )
+        if len(labels) < 2:
+            raise ValueError(
+                f"Task {t} of {name} has only one class ({labels.tolist()}): each task of a "
+                f"binary classifier needs 2 classes among its observed labels."
             )
         classes.append(labels)
         encoded[obs, t] = np.where(col[obs] == labels[1], 1.0, -1.0)
@@ -182,16 +194,16 @@ class MultiTaskLinearModel(BaseEstimator):
             reset=reset,
         )
 
-    def fit(self, X, Y):
+    def fit(self, X, y):
         """Fit the model.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Features, shared by all tasks.
-        Y : array-like of shape (n_samples, n_tasks) or (n_samples,)
-            Targets; NaN marks "no target for this task on this row". A 1-D
-            y is a single task.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Targets Y; NaN marks "no target for this task on this row". A 1-D
+            y is a single task. Classifiers take any two labels per task.
 
         Returns
         -------
@@ -201,7 +213,7 @@ class MultiTaskLinearModel(BaseEstimator):
         validate_params(self)
         X = self._validate_X(X, reset=True)
         classification = self._loss == "logistic"
-        Y, classes, one_d = check_targets(Y, X.shape[0], classification)
+        Y, classes, one_d = check_targets(y, X.shape[0], classification, name="y")
         penalty = self._penalty(self.alpha, self.l2)
         layout = "full" if self.solver == "bcd" else "auto"
         problem, weights = build_problem(

@@ -129,11 +129,11 @@ class _Regressor(RegressorMixin, MultiTaskLinearModel):
         """Predict each task's target, shape (n_samples, n_tasks) (or (n_samples,))."""
         return self._decision(X)
 
-    def score(self, X, Y, sample_weight=None):
-        """Mean over tasks of the per-task R^2 on the observed entries of Y."""
+    def score(self, X, y, sample_weight=None):
+        """Mean over tasks of the per-task R^2 on the observed (non-NaN) entries of y."""
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported by score.")
-        Y2 = _as_2d(np.asarray(Y, dtype=np.float64))
+        Y2 = _as_2d(np.asarray(y, dtype=np.float64))
         P = _as_2d(self.predict(X))
         return float(np.mean(task_scores(Y2, P, r2_score)))
 
@@ -174,11 +174,11 @@ class _Classifier(ClassifierMixin, MultiTaskLinearModel):
             return np.log(proba)
         return [np.log(p) for p in proba]
 
-    def score(self, X, Y, sample_weight=None):
-        """Mean over tasks of the per-task accuracy on the observed entries of Y."""
+    def score(self, X, y, sample_weight=None):
+        """Mean over tasks of the per-task accuracy on the observed (non-NaN) entries of y."""
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported by score.")
-        Y2, P = _as_2d(np.asarray(Y)), _as_2d(self.predict(X))
+        Y2, P = _as_2d(np.asarray(y)), _as_2d(self.predict(X))
         return float(np.mean(task_scores(Y2, P, accuracy_score)))
 
 
