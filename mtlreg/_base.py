@@ -126,12 +126,56 @@ def resolve_task_weights(task_weights, n_obs):
     return w
 
 
-def build_problem(X, Y, loss, penalty, fit_intercept, task_weights, layout="auto"):
-    """(problem, task weights) for validated X and encoded Y."""
+def layout_for(solver):
+    """Coordinate descent runs on the full layout; otherwise pick by fill rate."""
+    return "full" if solver == "bcd" else "auto"
+
+
+def build_design(X, Y, fit_intercept, task_weights, layout="auto"):
+    """(design, task weights) for validated X and encoded Y (NaN = missing)."""
     mask = ~np.isnan(Y)
     weights = resolve_task_weights(task_weights, mask.sum(axis=0).astype(np.float64))
-    design = make_design(X, mask, Y, weights, fit_intercept, layout=layout)
+    return make_design(X, mask, Y, weights, fit_intercept, layout=layout), weights
+
+
+def build_problem(X, Y, loss, penalty, fit_intercept, task_weights, layout="auto"):
+    """(problem, task weights) for validated X and encoded Y."""
+    design, weights = build_design(X, Y, fit_intercept, task_weights, layout)
     return Problem(design, LOSSES[loss](), penalty, fit_intercept), weights
+
+
+def solve(problem, solver, W0, b0, tol, max_iter, verbose, owner):
+    """Run ``solver`` from W0 and uncentred intercepts b0; uncentred result.
+
+    Resolves "auto", refuses a solver that does not apply, warns when the
+    stopping criterion was not reached and never returns non-finite values.
+    """
+    if solver == "auto":
+        solver = "bcd" if bcd_supports(problem) else "fista"
+    elif solver == "bcd" and not bcd_supports(problem):
+        raise ValueError(
+            f"solver='bcd' needs the squared loss and a penalty that is separable over "
+            f"feature rows (Lasso, L21); {owner} cannot use it. Use solver='fista' or 'auto'."
+        )
+    design = problem.design
+    b0 = centred_intercept(design, W0, b0) if problem.fit_intercept else np.zeros_like(b0)
+    res = SOLVERS[solver](problem, W0, b0, tol=tol, max_iter=max_iter, verbose=verbose)
+    W = res["W"]
+    b = intercept_of(design, W, res["b"]) if problem.fit_intercept else res["b"] * 0.0
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+        raise FloatingPointError(
+            f"{owner}: the solver produced non-finite coefficients. The features may be "
+            f"badly scaled; try standardising X."
+        )
+    if not res["converged"]:
+        warnings.warn(
+            f"{owner} did not converge: {res['kind']} {res['criterion']:.3e} after "
+            f"{res['n_iter']} iterations is above tol={tol:g} (scaled). Increase max_iter "
+            f"or tol, or scale the features.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return dict(res, b=b, solver=solver)
 
 
 _COMMON_CONSTRAINTS = {
@@ -215,57 +259,36 @@ class MultiTaskLinearModel(BaseEstimator):
         classification = self._loss == "logistic"
         Y, classes, one_d = check_targets(y, X.shape[0], classification, name="y")
         penalty = self._penalty(self.alpha, self.l2)
-        layout = "full" if self.solver == "bcd" else "auto"
-        problem, weights = build_problem(
-            X, Y, self._loss, penalty, self.fit_intercept, self.task_weights, layout
+        design, weights = build_design(
+            X, Y, self.fit_intercept, self.task_weights, layout_for(self.solver)
         )
-        solver = self.solver
-        if solver == "auto":
-            solver = "bcd" if bcd_supports(problem) else "fista"
-        elif solver == "bcd" and not bcd_supports(problem):
-            raise ValueError(
-                f"solver='bcd' needs the squared loss and a penalty that is separable over "
-                f"feature rows (Lasso, L21); {type(self).__name__} cannot use it. "
-                f"Use solver='fista' or 'auto'."
-            )
+        problem = Problem(design, LOSSES[self._loss](), penalty, self.fit_intercept)
         n_features, n_tasks = X.shape[1], Y.shape[1]
         W0, b0 = np.zeros((n_features, n_tasks)), np.zeros(n_tasks)
         if self.warm_start and hasattr(self, "coef_"):
             prev = np.asarray(self.coef_).reshape(-1, n_features).T
             if prev.shape == W0.shape:
                 W0 = prev.copy()
-                b_prev = np.atleast_1d(np.asarray(self.intercept_, dtype=np.float64))
-                b0 = centred_intercept(problem.design, W0, b_prev)
-        res = SOLVERS[solver](
-            problem, W0, b0, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose
+                b0 = np.atleast_1d(np.asarray(self.intercept_, dtype=np.float64))
+        res = solve(
+            problem, self.solver, W0, b0, self.tol, self.max_iter, self.verbose, type(self).__name__
         )
-        W = res["W"]
-        b = intercept_of(problem.design, W, res["b"]) if self.fit_intercept else res["b"] * 0.0
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise FloatingPointError(
-                f"{type(self).__name__}: the solver produced non-finite coefficients. The "
-                f"features may be badly scaled; try standardising X."
-            )
-        if not res["converged"]:
-            warnings.warn(
-                f"{type(self).__name__} did not converge: {res['kind']} "
-                f"{res['criterion']:.3e} after {res['n_iter']} iterations is above "
-                f"tol={self.tol:g} (scaled). Increase max_iter or tol, or scale the features.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        self._set_solution(res, one_d)
+        self.task_weights_ = weights
+        self.n_tasks_ = n_tasks
+        if classification:
+            self.classes_ = classes[0] if one_d else classes
+        return self
+
+    def _set_solution(self, res, one_d):
+        W, b = res["W"], res["b"]
         self.coef_ = W[:, 0].copy() if one_d else np.ascontiguousarray(W.T)
         self.intercept_ = float(b[0]) if one_d else b
         self.n_iter_ = int(res["n_iter"])
         self.dual_gap_ = float(res["criterion"]) if res["kind"] == "gap" else np.nan
         self.objective_ = float(res["objective"])
-        self.task_weights_ = weights
-        self.n_tasks_ = n_tasks
-        self.solver_ = solver
+        self.solver_ = res["solver"]
         self._one_d = one_d
-        if classification:
-            self.classes_ = classes[0] if one_d else classes
-        return self
 
     def _decision(self, X):
         check_is_fitted(self)

@@ -121,13 +121,16 @@ class StackedDesign:
         return out
 
     def _rmatvec(self, g):
+        return self._rmatvec_with(self.Xs, g)
+
+    def _rmatvec_with(self, Xs, g):
         GT = np.zeros((self.n_tasks, self.n_features))
         g = np.ascontiguousarray(g, dtype=np.float64)
         if self.sparse:
-            Xs = self.Xs
+            Xs = sp.csr_matrix(Xs)
             _kernels.stacked_rmatvec_csr(Xs.data, Xs.indices, Xs.indptr, self.ptr, g, GT)
         else:
-            _kernels.stacked_rmatvec_dense(self.Xs, self.ptr, g, GT)
+            _kernels.stacked_rmatvec_dense(np.ascontiguousarray(Xs), self.ptr, g, GT)
         return GT.T
 
     def forward(self, W):
@@ -162,19 +165,29 @@ def centred_intercept(design, W, b):
     return b + np.einsum("jt,jt->t", design.xbar, W)
 
 
-def lipschitz(design, curvature, max_iter=100, rtol=1e-4, seed=0):
+def lipschitz(design, curvature, row_scale=None, max_iter=100, rtol=1e-4, seed=0):
     """Largest eigenvalue of W -> A'(s * A W) by power iteration, times ``curvature``.
 
     The operator is block diagonal over tasks, so this is the worst task's
     constant, which is what a single proximal step size must respect. The
     intercept block of the centred problem has curvature sum_i s_i = w_t.
+    Memoised on the design, which a regularisation path shares across alphas.
+    With ``row_scale`` (n_features, 1) it is the constant of the operator with
+    rows scaled by it, i.e. D^(1/2) A' S A D^(1/2) for D = row_scale^2, and
+    the (decoupled) intercept block is left out.
     """
+    cache = design.__dict__.setdefault("_cache", {})
+    key = ("lipschitz", curvature, row_scale is None)
+    if key in cache:
+        return cache[key]
     rng = np.random.default_rng(seed)
     V = rng.standard_normal((design.n_features, design.n_tasks))
     V /= np.linalg.norm(V)
     est = 0.0
     for _ in range(max_iter):
-        U = design.adjoint(design.s * design.forward(V))
+        U = design.adjoint(design.s * design.forward(V if row_scale is None else V * row_scale))
+        if row_scale is not None:
+            U *= row_scale
         new = np.linalg.norm(U)
         if new == 0.0:
             break
@@ -183,7 +196,26 @@ def lipschitz(design, curvature, max_iter=100, rtol=1e-4, seed=0):
             est = new
             break
         est = new
-    if design.fit_intercept:
+    if design.fit_intercept and row_scale is None:
         est = max(est, float(np.max(design.task_sum(design.s))))
     # power iteration approaches from below; the margin spares most backtracks
-    return curvature * est * 1.02
+    cache[key] = curvature * est * 1.02
+    return cache[key]
+
+
+def column_curvature(design):
+    """(n_features, n_tasks) curvature of each coefficient: sum_i s_it (x_ij - xbar_jt)^2.
+
+    The diagonal of the datafit Hessian (squared loss), memoised on the design.
+    """
+    cache = design.__dict__.setdefault("_cache", {})
+    if "column_curvature" not in cache:
+        X = design.X if design.layout == "full" else design.Xs
+        sq = X.multiply(X) if sp.issparse(X) else X * X
+        if design.layout == "full":
+            raw = np.asarray(sq.T @ design.s)
+        else:
+            raw = design._rmatvec_with(sq, design.s)
+        weights = design.task_sum(design.s)
+        cache["column_curvature"] = np.maximum(raw - weights * design.xbar**2, 0.0)
+    return cache["column_curvature"]

@@ -5,8 +5,31 @@ BLAS cannot express: per-task products on stacked rows, the proxes, the
 logistic loss and the coordinate-descent epochs.
 """
 
+import warnings
+
 import numpy as np
-from numba import njit
+from numba import njit as _numba_njit
+
+
+def njit(cache=True):
+    """``numba.njit(cache=True)``, falling back to no disk cache where none can be written.
+
+    A read-only install without NUMBA_CACHE_DIR would otherwise fail at import.
+    """
+
+    def decorate(fn):
+        try:
+            return _numba_njit(cache=cache)(fn)
+        except RuntimeError as exc:  # numba: "no locator available"
+            warnings.warn(
+                f"mtlreg: Numba cannot cache {fn.__name__} ({exc}); set NUMBA_CACHE_DIR to a "
+                f"writable folder to avoid recompiling in every process.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return _numba_njit(fn)
+
+    return decorate
 
 # ---------------------------------------------------------------------------
 # Per-task products for the stacked layout: row i belongs to task task_of[i]
@@ -80,21 +103,24 @@ def segment_sum(values, ptr):
 
 
 @njit(cache=True)
-def soft_threshold(W, threshold, out):
-    flat_in = W.ravel()
-    flat_out = out.ravel()
-    for k in range(flat_in.shape[0]):
-        v = flat_in[k]
-        if v > threshold:
-            flat_out[k] = v - threshold
-        elif v < -threshold:
-            flat_out[k] = v + threshold
-        else:
-            flat_out[k] = 0.0
+def soft_threshold_rows(W, thresholds, out):
+    """Entry-wise soft thresholding, with one threshold per row."""
+    n_rows, n_cols = W.shape
+    for j in range(n_rows):
+        thr = thresholds[j]
+        for t in range(n_cols):
+            v = W[j, t]
+            if v > thr:
+                out[j, t] = v - thr
+            elif v < -thr:
+                out[j, t] = v + thr
+            else:
+                out[j, t] = 0.0
 
 
 @njit(cache=True)
-def group_shrink_rows(W, threshold, out):
+def group_shrink_rows(W, thresholds, out):
+    """Shrink each row's 2-norm by its threshold (the L2,1 prox)."""
     n_rows, n_cols = W.shape
     for j in range(n_rows):
         norm = 0.0
@@ -102,8 +128,8 @@ def group_shrink_rows(W, threshold, out):
             norm += W[j, t] * W[j, t]
         norm = np.sqrt(norm)
         scale = 0.0
-        if norm > threshold:
-            scale = 1.0 - threshold / norm
+        if norm > thresholds[j]:
+            scale = 1.0 - thresholds[j] / norm
         for t in range(n_cols):
             out[j, t] = scale * W[j, t]
 

@@ -3,11 +3,16 @@
 Each penalty is h(W) = Omega(W) + l2/2 * ||W||_F^2 and knows
 
 * ``value(W)`` and ``prox(V, step)`` = argmin_W ||W - V||^2 / (2 step) + h(W);
+  a penalty with ``row_separable = True`` is a sum over feature rows and
+  also takes ``step`` as an (n_features, 1) array, one step per row, which
+  lets solvers use a diagonal metric;
 * ``dual_scale(V)`` and ``conjugate(V)``: the Fenchel conjugate h*(V) and the
   factor k in (0, 1] that makes k*V a point where it is finite, so the solvers
   can build a feasible dual point and a duality gap. ``dual_scale`` returns
   None when no cheap dual point exists; solvers then stop on the proximal
   gradient mapping instead;
+* ``grid_top(V, lipschitz)``: the top of a default alpha grid (alpha_max
+  where one exists);
 * optionally ``row_params()`` = (l1, l21, l2) when h is a sum over feature
   rows of l1*|w|_1 + l21*|w|_2 + l2/2*|w|^2, which is all coordinate descent
   needs, and ``dual_norm(V)`` / ``row_dual_norms(V)`` for alpha_max and
@@ -37,6 +42,10 @@ class _NormPenalty:
             out /= 1.0 + self.l2 * step
         return out
 
+    @staticmethod
+    def _row_thresholds(V, threshold):
+        return np.ascontiguousarray(np.broadcast_to(threshold, (V.shape[0], 1))[:, 0])
+
     def dual_scale(self, V):
         if self.l2 > 0.0:
             return 1.0
@@ -44,6 +53,10 @@ class _NormPenalty:
             return None
         dn = self.dual_norm(V)
         return 1.0 if dn <= self.alpha else self.alpha / dn
+
+    def grid_top(self, V, lipschitz):
+        """Largest alpha of a default grid: alpha_max, the dual norm of the gradient V at 0."""
+        return self.dual_norm(V)
 
     def conjugate(self, V):
         # h* = indicator of the dual ball (l2 = 0), else squared distance to it / (2 l2)
@@ -56,12 +69,14 @@ class _NormPenalty:
 class L1Penalty(_NormPenalty):
     """alpha * sum_jt |W_jt| + l2/2 ||W||_F^2."""
 
+    row_separable = True
+
     def norm(self, W):
         return float(np.abs(W).sum())
 
     def _prox_norm(self, V, threshold):
         out = np.empty_like(V)
-        _kernels.soft_threshold(V, threshold, out)
+        _kernels.soft_threshold_rows(V, self._row_thresholds(V, threshold), out)
         return out
 
     def dual_norm(self, V):
@@ -81,12 +96,14 @@ class L1Penalty(_NormPenalty):
 class L21Penalty(_NormPenalty):
     """alpha * sum_j ||W_j,:||_2 (rows = features) + l2/2 ||W||_F^2."""
 
+    row_separable = True
+
     def norm(self, W):
         return float(np.sqrt((W * W).sum(axis=1)).sum())
 
     def _prox_norm(self, V, threshold):
         out = np.empty_like(V)
-        _kernels.group_shrink_rows(V, threshold, out)
+        _kernels.group_shrink_rows(V, self._row_thresholds(V, threshold), out)
         return out
 
     def dual_norm(self, V):
@@ -105,6 +122,8 @@ class L21Penalty(_NormPenalty):
 
 class TraceNormPenalty(_NormPenalty):
     """alpha * ||W||_* (sum of singular values) + l2/2 ||W||_F^2."""
+
+    row_separable = False
 
     def norm(self, W):
         return float(np.linalg.svd(W, compute_uv=False).sum())
@@ -131,6 +150,8 @@ class MeanRegularizedPenalty:
     is 1/2 tr(V Q^+ V'), finite everywhere when l2 > 0.
     """
 
+    row_separable = True
+
     def __init__(self, alpha, l2=0.0):
         self.alpha = float(alpha)
         self.l2 = float(l2)
@@ -150,6 +171,15 @@ class MeanRegularizedPenalty:
 
     def dual_scale(self, V):
         return 1.0 if self.l2 > 0.0 else None
+
+    def grid_top(self, V, lipschitz):
+        """Largest alpha of a default grid.
+
+        No alpha makes W zero here; at 10 times the datafit's curvature the
+        tasks' deviations from the mean task are shrunk at least elevenfold,
+        so the grid runs from nearly tied tasks down to nearly independent ones.
+        """
+        return 10.0 * lipschitz
 
     def conjugate(self, V):
         mean, dev = self._split(V)

@@ -61,12 +61,12 @@ class Problem:
     def thresholds(self, tol):
         """Absolute thresholds for the two kinds of stopping measure."""
         d = self.design
-        scale = self.loss.gap_scale(d, self.fit_intercept)
-        zero = d.zeros()
-        b0 = self.best_intercept(zero, 0.0)
-        g0, _ = self.gradient(zero, b0)
+        cache = d.__dict__.setdefault("_cache", {})
+        key = ("scales", type(self.loss), self.fit_intercept)
+        if key not in cache:
+            zero = d.zeros()
+            g0, _ = self.gradient(zero, self.best_intercept(zero, 0.0))
+            cache[key] = (self.loss.gap_scale(d, self.fit_intercept), float(np.linalg.norm(g0)))
+        scale, g0_norm = cache[key]
         tiny = np.finfo(np.float64).tiny
-        return {
-            "gap": tol * max(scale, tiny),
-            "grad": tol * max(float(np.linalg.norm(g0)), tiny),
-        }
+        return {"gap": tol * max(scale, tiny), "grad": tol * max(g0_norm, tiny)}
