@@ -1,0 +1,178 @@
+"""Regularisation paths and the *CV estimators against cold fits and GridSearchCV."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.linear_model import MultiTaskLassoCV
+from sklearn.model_selection import GridSearchCV, KFold
+
+import mtlreg
+from mtlreg.datasets import make_multitask_classification, make_multitask_regression
+from mtlreg.model_selection import (
+    L21ClassifierCV,
+    L21RegressorCV,
+    LassoClassifierCV,
+    LassoRegressorCV,
+    MeanRegularizedClassifierCV,
+    MeanRegularizedRegressorCV,
+    TraceNormClassifierCV,
+    TraceNormRegressorCV,
+    regularization_path,
+)
+
+CV_CLASSES = [
+    LassoRegressorCV,
+    L21RegressorCV,
+    TraceNormRegressorCV,
+    MeanRegularizedRegressorCV,
+    LassoClassifierCV,
+    L21ClassifierCV,
+    TraceNormClassifierCV,
+    MeanRegularizedClassifierCV,
+]
+PATH_CASES = [
+    ("lasso", "squared", mtlreg.LassoRegressor),
+    ("l21", "squared", mtlreg.L21Regressor),
+    ("trace", "squared", mtlreg.TraceNormRegressor),
+    ("mean", "squared", mtlreg.MeanRegularizedRegressor),
+    ("lasso", "logistic", mtlreg.LassoClassifier),
+    ("l21", "logistic", mtlreg.L21Classifier),
+    ("trace", "logistic", mtlreg.TraceNormClassifier),
+    ("mean", "logistic", mtlreg.MeanRegularizedClassifier),
+]
+
+
+def _data(loss, design="per_task", seed=0):
+    make = make_multitask_regression if loss == "squared" else make_multitask_classification
+    n = 25 if design == "per_task" else 60
+    return make(n, 12, 4, design=design, noise=0.5 if loss == "squared" else 0.1,
+                random_state=seed)
+
+
+@pytest.mark.parametrize("penalty, loss, est_cls", PATH_CASES)
+def test_path_matches_cold_fits(penalty, loss, est_cls):
+    X, Y = _data(loss)
+    tol = 1e-9
+    alphas, coefs, gaps, n_iters, intercepts = regularization_path(
+        X, Y, penalty=penalty, loss=loss, n_alphas=8, eps=1e-2, tol=tol, max_iter=20000,
+        return_n_iter=True, return_intercept=True,
+    )
+    assert coefs.shape == (4, 12, 8) and intercepts.shape == (4, 8)
+    assert np.all(np.diff(alphas) < 0)
+    if penalty != "mean":
+        assert alphas[0] == pytest.approx(mtlreg.alpha_max(X, Y, penalty=penalty, loss=loss))
+        assert np.all(coefs[..., 0] == 0.0)
+        assert np.all(gaps >= -1e-12)
+    for k in (1, 4, 7):
+        cold = est_cls(alpha=alphas[k], tol=tol, max_iter=20000).fit(X, Y)
+        path_model = est_cls(alpha=alphas[k])
+        path_model.coef_, path_model.intercept_ = coefs[..., k], intercepts[:, k]
+        # same objective to the solver tolerance, same minimiser (unique here)
+        from _oracle import objective
+
+        obj_path = objective(X, Y, coefs[..., k], intercepts[:, k], penalty, loss, alphas[k],
+                             0.0, None)
+        assert obj_path == pytest.approx(cold.objective_, rel=1e-7, abs=1e-10)
+        np.testing.assert_allclose(coefs[..., k], cold.coef_, atol=1e-4)
+
+
+def test_path_gaps_below_tolerance_and_1d_shapes():
+    X, Y = _data("squared", design="shared")
+    y = Y[:, 0]
+    tol = 1e-6
+    alphas, coefs, gaps = regularization_path(X, y, penalty="lasso", n_alphas=10, tol=tol)
+    assert coefs.shape == (12, 10)
+    scale = np.sum((y - y.mean()) ** 2) / len(y)
+    assert np.all(gaps <= tol * scale)
+    _, _, _, intercepts = regularization_path(X, y, penalty="lasso", n_alphas=10,
+                                              return_intercept=True)
+    assert intercepts.shape == (10,)
+
+
+def test_path_named_functions_and_errors():
+    X, Y = _data("squared")
+    a1, c1, _ = mtlreg.model_selection.l21_path(X, Y, n_alphas=5)
+    a2, c2, _ = regularization_path(X, Y, penalty="l21", n_alphas=5)
+    np.testing.assert_array_equal(c1, c2)
+    with pytest.raises(ValueError, match="penalty"):
+        regularization_path(X, Y, penalty="ridge")
+    with pytest.raises(ValueError, match="alphas"):
+        regularization_path(X, Y, alphas=[-1.0])
+    with pytest.raises(ValueError, match="coef_init"):
+        regularization_path(X, Y, coef_init=np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("cv_cls", CV_CLASSES)
+def test_cv_matches_grid_search(cv_cls):
+    loss = "logistic" if "Classifier" in cv_cls.__name__ else "squared"
+    X, Y = _data(loss, seed=1)
+    folds = list(KFold(4, shuffle=True, random_state=0).split(X))
+    tol = 1e-10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cv_model = cv_cls(alphas=12, eps=1e-2, cv=folds, tol=tol, max_iter=50000).fit(X, Y)
+        base = cv_cls._estimator_class(tol=tol, max_iter=50000)
+        grid = GridSearchCV(base, {"alpha": cv_model.alphas_}, cv=folds).fit(X, Y)
+    assert cv_model.alpha_ == grid.best_params_["alpha"]
+    for key in ["mean_test_score"] + [f"split{k}_test_score" for k in range(4)]:
+        np.testing.assert_allclose(cv_model.cv_results_[key], grid.cv_results_[key], atol=1e-6)
+    np.testing.assert_array_equal(cv_model.cv_results_["rank_test_score"],
+                                  grid.cv_results_["rank_test_score"])
+    assert cv_model.score_path_.shape == (12, 4)
+    # the refit is the model at alpha_
+    np.testing.assert_allclose(cv_model.coef_, grid.best_estimator_.coef_, atol=1e-6)
+    np.testing.assert_allclose(cv_model.predict(X), grid.predict(X), atol=1e-5)
+
+
+def test_cv_with_l2_grid_matches_grid_search():
+    X, Y = _data("squared", seed=2)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    l2s = [0.0, 0.1, 1.0]
+    cv_model = MeanRegularizedRegressorCV(alphas=6, l2s=l2s, cv=folds, tol=1e-13,
+                                          max_iter=50000).fit(X, Y)
+    grid = GridSearchCV(mtlreg.MeanRegularizedRegressor(tol=1e-13, max_iter=50000),
+                        {"alpha": cv_model.alphas_, "l2": l2s}, cv=folds).fit(X, Y)
+    assert (cv_model.alpha_, cv_model.l2_) == (grid.best_params_["alpha"],
+                                               grid.best_params_["l2"])
+    assert cv_model.score_path_.shape == (3, 6, 3)
+    np.testing.assert_allclose(cv_model.cv_results_["mean_test_score"],
+                               grid.cv_results_["mean_test_score"], atol=1e-6)
+
+
+def test_l21_cv_matches_multitask_lasso_cv():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 30))
+    W = np.zeros((30, 5))
+    W[:4] = rng.standard_normal((4, 5))
+    Y = X @ W + 0.5 * rng.standard_normal((80, 5))
+    folds = list(KFold(5, shuffle=True, random_state=0).split(X))
+    ref = MultiTaskLassoCV(alphas=20, eps=1e-2, cv=folds, tol=1e-12, max_iter=100000).fit(X, Y)
+    ours = L21RegressorCV(alphas=ref.alphas_, cv=folds, scoring="neg_mean_squared_error",
+                          tol=1e-10, max_iter=100000).fit(X, Y)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_)
+    assert ours.alpha_ == pytest.approx(ref.alpha_)
+    np.testing.assert_allclose(-ours.score_path_, ref.mse_path_, rtol=1e-6)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+
+
+def test_cv_parallel_pickle_and_scoring_string():
+    X, Y = _data("squared", design="shared")
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    one = L21RegressorCV(alphas=8, cv=folds, scoring="neg_mean_absolute_error").fit(X, Y)
+    two = L21RegressorCV(alphas=8, cv=folds, scoring="neg_mean_absolute_error",
+                         n_jobs=2).fit(X, Y)
+    np.testing.assert_array_equal(one.score_path_, two.score_path_)
+    restored = pickle.loads(pickle.dumps(one))
+    np.testing.assert_array_equal(restored.predict(X), one.predict(X))
+
+
+def test_cv_verbose_reports_progress(capsys):
+    X, Y = _data("squared", design="shared")
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    L21RegressorCV(alphas=5, cv=folds).fit(X, Y)
+    assert capsys.readouterr().err == ""
+    L21RegressorCV(alphas=5, cv=folds, verbose=1).fit(X, Y)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "L21RegressorCV" in err
