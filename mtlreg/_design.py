@@ -59,7 +59,12 @@ class FullDesign:
             self.xbar = np.zeros((self.n_features, self.n_tasks))
 
     def forward(self, W):
-        Z = np.asarray(self.X @ W)
+        rows = np.flatnonzero(np.any(W != 0.0, axis=1))
+        if len(rows) < 0.5 * self.n_features:
+            # sparse models (Lasso, L2,1 paths) only need their support's columns
+            Z = np.asarray(self.X[:, rows] @ W[rows]) if len(rows) else self.zeros()
+        else:
+            Z = np.asarray(self.X @ W)
         if self.fit_intercept:
             Z = Z - np.einsum("jt,jt->t", self.xbar, W)
         return Z

@@ -60,7 +60,9 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=10, p0=
     ws_size = p0
     converged = False
     while True:
-        crit, kind, b, primal, V = problem.criterion(W, b, lip_global)
+        # the maintained residual gives X W without a product: rho = y - b - zW
+        zW = np.where(mask, design.y - b - (R + offset), 0.0)
+        crit, kind, b, primal, V = problem.criterion(W, b, lip_global, zW=zW)
         if verbose:
             print(f"bcd epoch {n_iter:6d}  objective {primal:.10e}  {kind} {crit:.3e}")
         if crit <= thresholds[kind]:
@@ -68,11 +70,13 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=10, p0=
             break
         if n_iter >= max_iter:
             break
-        # working set: rows in use plus the worst violators of the optimality condition
+        # working set: rows in use plus the worst violators of the optimality
+        # condition ||V_j||_* <= alpha; rows that satisfy it are left out
         support = np.flatnonzero(np.any(W != 0.0, axis=1))
-        score = penalty.row_dual_norms(V)
+        score = penalty.row_dual_norms(V) / max(l1 + l21, np.finfo(np.float64).tiny)
         score[support] = np.inf
-        ws_size = min(n_features, max(ws_size, 2 * len(support), p0))
+        n_candidates = int(np.sum(score >= 1.0 - 1e-12))
+        ws_size = min(max(ws_size, 2 * len(support), p0), max(n_candidates, len(support), 1))
         ws = np.sort(np.argsort(-score, kind="stable")[:ws_size]).astype(np.int64)
         target = 0.3 * crit
         while n_iter < max_iter:
