@@ -126,11 +126,6 @@ def resolve_task_weights(task_weights, n_obs):
     return w
 
 
-def layout_for(solver):
-    """Coordinate descent runs on the full layout; otherwise pick by fill rate."""
-    return "full" if solver == "bcd" else "auto"
-
-
 def build_design(X, Y, fit_intercept, task_weights, layout="auto"):
     """(design, task weights) for validated X and encoded Y (NaN = missing)."""
     mask = ~np.isnan(Y)
@@ -260,7 +255,7 @@ class MultiTaskLinearModel(BaseEstimator):
         Y, classes, one_d = check_targets(y, X.shape[0], classification, name="y")
         penalty = self._penalty(self.alpha, self.l2)
         design, weights = build_design(
-            X, Y, self.fit_intercept, self.task_weights, layout_for(self.solver)
+            X, Y, self.fit_intercept, self.task_weights
         )
         problem = Problem(design, LOSSES[self._loss](), penalty, self.fit_intercept)
         n_features, n_tasks = X.shape[1], Y.shape[1]

@@ -241,13 +241,13 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
             else:
                 out[t] = 0.0
         return
-    # coupled row: majorise with the largest per-task curvature
-    L = 0.0
+    # coupled row, exact: with a = soft(L w + grad, l1) and c = L + l2 the
+    # minimiser is w_t = a_t / (c_t + l21 / r), r = ||w||, where r solves
+    # psi(r) = sum_t a_t^2 / (c_t r + l21)^2 = 1. psi is convex and decreasing,
+    # so Newton's method from r = 0 climbs monotonically to the root.
+    norm2 = 0.0
     for t in range(n_tasks):
-        L = max(L, lip[t])
-    norm = 0.0
-    for t in range(n_tasks):
-        v = L * w[t] + grad[t]
+        v = lip[t] * w[t] + grad[t]
         if v > l1:
             v -= l1
         elif v < -l1:
@@ -255,13 +255,29 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
         else:
             v = 0.0
         out[t] = v
-        norm += v * v
-    norm = np.sqrt(norm)
-    scale = 0.0
-    if norm > l21:
-        scale = (1.0 - l21 / norm) / (L + l2)
+        norm2 += v * v
+    if norm2 <= l21 * l21:
+        for t in range(n_tasks):
+            out[t] = 0.0
+        return
+    r = 0.0
+    for _ in range(100):
+        psi = -1.0
+        dpsi = 0.0
+        for t in range(n_tasks):
+            c = lip[t] + l2
+            q = c * r + l21
+            a2 = out[t] * out[t]
+            psi += a2 / (q * q)
+            dpsi -= 2.0 * a2 * c / (q * q * q)
+        if dpsi == 0.0:
+            break
+        step = psi / dpsi
+        r -= step
+        if -step <= 1e-14 * r:
+            break
     for t in range(n_tasks):
-        out[t] *= scale
+        out[t] = out[t] / (lip[t] + l2 + l21 / r)
 
 
 @njit(cache=True)
@@ -359,3 +375,73 @@ def bcd_epoch_csc(data, indices, indptr, Xbar, S, R, offset, W, lip, ws, l1, l21
             for t in range(n_tasks):
                 if S[i, t] != 0.0:
                     R[i, t] -= xij * new[t]
+
+
+# Coordinate descent on the stacked layout: row i of the stacked matrix belongs
+# to task task_of[i] only, so feature j's column carries all tasks at once and
+# an epoch costs one pass over the stacked data, whatever the number of tasks.
+
+
+@njit(cache=True)
+def bcd_epoch_stacked_dense(XF, ptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2):
+    n_tasks = W.shape[1]
+    w_row = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    lipj = np.empty(n_tasks)
+    grad = np.empty(n_tasks)
+    task_w = np.zeros(n_tasks)
+    for t in range(n_tasks):
+        for i in range(ptr[t], ptr[t + 1]):
+            task_w[t] += s[i]
+    for jj in range(ws.shape[0]):
+        j = ws[jj]
+        for t in range(n_tasks):
+            lipj[t] = lip[j, t]
+            w_row[t] = W[j, t]
+            acc = 0.0
+            for i in range(ptr[t], ptr[t + 1]):
+                acc += s[i] * XF[i, j] * R[i]
+            grad[t] = acc + offset[t] * task_w[t] * xbar[j, t]
+        _row_prox(w_row, grad, lipj, l1, l21, l2, new)
+        for t in range(n_tasks):
+            delta = new[t] - W[j, t]
+            if delta != 0.0:
+                W[j, t] = new[t]
+                offset[t] += xbar[j, t] * delta
+                for i in range(ptr[t], ptr[t + 1]):
+                    R[i] -= XF[i, j] * delta
+
+
+@njit(cache=True)
+def bcd_epoch_stacked_csc(data, indices, indptr, task_of, xbar, s, R, offset, W, lip, ws,
+                          l1, l21, l2):
+    n_tasks = W.shape[1]
+    w_row = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    lipj = np.empty(n_tasks)
+    grad = np.empty(n_tasks)
+    delta = np.empty(n_tasks)
+    task_w = np.zeros(n_tasks)
+    for i in range(s.shape[0]):
+        task_w[task_of[i]] += s[i]
+    for jj in range(ws.shape[0]):
+        j = ws[jj]
+        for t in range(n_tasks):
+            lipj[t] = lip[j, t]
+            w_row[t] = W[j, t]
+            grad[t] = offset[t] * task_w[t] * xbar[j, t]
+        for k in range(indptr[j], indptr[j + 1]):
+            i = indices[k]
+            grad[task_of[i]] += s[i] * data[k] * R[i]
+        _row_prox(w_row, grad, lipj, l1, l21, l2, new)
+        changed = False
+        for t in range(n_tasks):
+            delta[t] = new[t] - W[j, t]
+            if delta[t] != 0.0:
+                changed = True
+                W[j, t] = new[t]
+                offset[t] += xbar[j, t] * delta[t]
+        if changed:
+            for k in range(indptr[j], indptr[j + 1]):
+                i = indices[k]
+                R[i] -= data[k] * delta[task_of[i]]

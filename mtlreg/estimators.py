@@ -91,8 +91,7 @@ def _docstring(kind, loss, penalty_key, solvers):
     solver : {{{", ".join(repr(s) for s in ("auto",) + solvers)}}}, default="auto"
         "fista": accelerated proximal gradient with backtracking and adaptive restart.
         "bcd": block coordinate descent over feature rows with working sets (squared loss,
-        Lasso and L21 only). "auto" uses "bcd" where it applies and most targets are
-        observed, else "fista".
+        Lasso and L21 only). "auto" uses "bcd" where it applies, else "fista".
     verbose : int, default=0
         Print progress of the solver.
 

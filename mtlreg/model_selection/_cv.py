@@ -13,7 +13,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 
-from .._base import build_design, check_targets, layout_for
+from .._base import build_design, check_targets
 from .._param_validation import (
     ArrayLike,
     Boolean,
@@ -134,7 +134,7 @@ class _MultiTaskCV:
             raise ValueError(f"l2s must be finite values >= 0; got {self.l2s!r}.")
         if isinstance(self.alphas, Integral):
             design, _ = build_design(
-                X, Y, self.fit_intercept, self.task_weights, layout_for(self.solver)
+                X, Y, self.fit_intercept, self.task_weights
             )
             alphas = alpha_grid(
                 design, self._loss, self._penalty, self.fit_intercept, int(self.alphas), self.eps
@@ -188,7 +188,7 @@ def _fold_path_scores(cv_est, X, y, Y, train, test, alphas, l2, scorer, k, n_fol
     classification = cv_est._loss == "logistic"
     _, classes, one_d = check_targets(y_train, len(train), classification, name="y")
     design, _ = build_design(
-        X_train, Y_train, cv_est.fit_intercept, cv_est.task_weights, layout_for(cv_est.solver)
+        X_train, Y_train, cv_est.fit_intercept, cv_est.task_weights
     )
     owner = f"{type(cv_est).__name__} fold {k + 1}/{n_folds}"
     scores = []

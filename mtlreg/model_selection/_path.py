@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from .._base import build_design, check_targets, layout_for, solve
+from .._base import build_design, check_targets, solve
 from .._design import lipschitz
 from ..losses import LOSSES
 from ..penalties import L1Penalty, L21Penalty, MeanRegularizedPenalty, TraceNormPenalty
@@ -128,7 +128,7 @@ def regularization_path(
         raise ValueError(f"solver must be 'auto', 'fista' or 'bcd'; got {solver!r}.")
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64, input_name="X")
     Y, _, one_d = check_targets(y, X.shape[0], loss == "logistic", name="y")
-    design, _ = build_design(X, Y, fit_intercept, task_weights, layout_for(solver))
+    design, _ = build_design(X, Y, fit_intercept, task_weights)
     penalty_cls = PENALTIES[penalty]
     if alphas is None:
         alphas = alpha_grid(design, loss, penalty_cls, fit_intercept, n_alphas, eps)

@@ -1,67 +1,81 @@
 """Block coordinate descent over feature rows, with working sets.
 
-For the squared loss on the full layout and any penalty that is a sum over
-feature rows of l1*|w|_1 + l21*|w|_2 + l2/2*|w|^2 (``penalty.row_params``).
-Each epoch is one compiled pass over the working set; the outer loop (gap,
-working-set growth) stays in Python.
+For the squared loss and any penalty that is a sum over feature rows of
+l1*|w|_1 + l21*|w|_2 + l2/2*|w|^2 (``penalty.row_params``), on either
+layout. Each epoch is one compiled pass over the working set; the outer loop
+(gap, working-set growth) stays in Python.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
 from .. import _kernels
+from .._design import column_curvature
 
 
 def supports(problem):
     """Whether coordinate descent applies to ``problem``."""
-    return (
-        problem.design.layout == "full"
-        and getattr(problem.loss, "quadratic", False)
-        and hasattr(problem.penalty, "row_params")
+    return getattr(problem.loss, "quadratic", False) and hasattr(problem.penalty, "row_params")
+
+
+def _columns(design):
+    """Column-major copy of the design's matrix, memoised for paths."""
+    cache = design.__dict__.setdefault("_cache", {})
+    if "columns" not in cache:
+        X = design.X if design.layout == "full" else design.Xs
+        if sp.issparse(X):
+            Xc = sp.csc_matrix(X)
+            Xc.sort_indices()
+        else:
+            Xc = np.asfortranarray(X)
+        cache["columns"] = Xc
+    return cache["columns"]
+
+
+def _epoch_function(design, R, offset, W, lip, l1, l21, l2):
+    """One compiled epoch over a working set, for this design's layout and storage."""
+    Xc, s, xbar = _columns(design), design.s, design.xbar
+    if design.layout == "full":
+        if sp.issparse(Xc):
+            return lambda ws: _kernels.bcd_epoch_csc(
+                Xc.data, Xc.indices, Xc.indptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2
+            )
+        return lambda ws: _kernels.bcd_epoch_dense(
+            Xc, xbar, s, R, offset, W, lip, ws, l1, l21, l2
+        )
+    if sp.issparse(Xc):
+        task_of = design.task_of
+        return lambda ws: _kernels.bcd_epoch_stacked_csc(
+            Xc.data, Xc.indices, Xc.indptr, task_of, xbar, s, R, offset, W, lip, ws,
+            l1, l21, l2,
+        )
+    return lambda ws: _kernels.bcd_epoch_stacked_dense(
+        Xc, design.ptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2
     )
 
 
 def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=10, p0=10):
     design, loss, penalty = problem.design, problem.loss, problem.penalty
     l1, l21, l2 = penalty.row_params()
-    s, mask, xbar = design.s, design.s > 0, design.xbar
-    n_features, n_tasks = design.n_features, design.n_tasks
-    X = design.X
-    if sp.issparse(X):
-        Xc = X.tocsc()
-        Xc.sort_indices()
-        sq_col = np.asarray(Xc.multiply(Xc).T @ s)
-
-        def epoch(ws):
-            _kernels.bcd_epoch_csc(
-                Xc.data, Xc.indices, Xc.indptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2
-            )
-    else:
-        Xc = np.asfortranarray(X)
-        sq_col = (Xc * Xc).T @ s
-
-        def epoch(ws):
-            _kernels.bcd_epoch_dense(Xc, xbar, s, R, offset, W, lip, ws, l1, l21, l2)
-
-    # curvature of each coordinate of the centred problem
-    task_w = design.task_sum(s)
-    lip = np.maximum(sq_col - task_w * xbar * xbar, 0.0)
-    lip = np.ascontiguousarray(lip)
+    mask = design.s > 0
+    n_tasks = design.n_tasks
+    lip = np.ascontiguousarray(column_curvature(design))
     thresholds = problem.thresholds(tol)
     lip_global = float(lip.max()) if lip.size else 1.0
 
     W = np.array(W0, dtype=np.float64, order="C", copy=True)
     zW = design.forward(W)
     b = problem.best_intercept(zW, b0)
-    R = np.where(mask, design.y - zW - b, 0.0)
+    R = np.where(mask, design.y - zW - design.expand(b), 0.0)
     offset = np.zeros(n_tasks)
+    epoch = _epoch_function(design, R, offset, W, lip, l1, l21, l2)
 
     n_iter = 0
     ws_size = p0
     converged = False
     while True:
         # the maintained residual gives X W without a product: rho = y - b - zW
-        zW = np.where(mask, design.y - b - (R + offset), 0.0)
+        zW = np.where(mask, design.y - design.expand(b) - (R + design.expand(offset)), 0.0)
         crit, kind, b, primal, V = problem.criterion(W, b, lip_global, zW=zW)
         if verbose:
             print(f"bcd epoch {n_iter:6d}  objective {primal:.10e}  {kind} {crit:.3e}")
@@ -104,12 +118,14 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=10, p0=
 def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws):
     """Duality gap of the problem restricted to the working-set rows."""
     s = design.s
-    rho = np.where(mask, R + offset, 0.0)
+    rho = np.where(mask, R + design.expand(offset), 0.0)
     theta = -s * rho
-    Xws = design.X[:, ws]
-    V = np.asarray(Xws.T @ (s * rho))
-    W_ws = W[ws]
-    primal = loss.value(design.y, s, design.y - rho) + penalty.value(W_ws)
+    # minus the gradient on the working set; centring drops out as rho sums to 0 per task
+    if design.layout == "full":
+        V = np.asarray(design.X[:, ws].T @ (s * rho))
+    else:
+        V = design._rmatvec_with(design.Xs[:, ws], s * rho)
+    primal = loss.value(design.y, s, design.y - rho) + penalty.value(W[ws])
     kappa = penalty.dual_scale(V)
     if kappa is None:
         return np.inf
