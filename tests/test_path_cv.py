@@ -176,3 +176,13 @@ def test_cv_verbose_reports_progress(capsys):
     L21RegressorCV(alphas=5, cv=folds, verbose=1).fit(X, Y)
     err = capsys.readouterr().err
     assert "3/3" in err and "L21RegressorCV" in err
+
+
+def test_cv_default_splitter_keeps_every_task_in_every_fold():
+    # 30 tasks of 12 rows each, rows sorted by task: plain KFold would empty tasks
+    X, Y = make_multitask_regression(12, 10, 30, design="per_task", random_state=0)
+    model = L21RegressorCV(alphas=6).fit(X, Y)
+    assert model.n_splits_ == 5
+    assert np.all(np.isfinite(model.score_path_))
+    with pytest.raises(ValueError, match="no observed target"):
+        L21RegressorCV(alphas=6, cv=KFold(5)).fit(X, Y)

@@ -17,6 +17,7 @@ from ._path import (
     regularization_path,
     trace_norm_path,
 )
+from ._split import TaskKFold
 
 __all__ = [
     "L21ClassifierCV",
@@ -25,6 +26,7 @@ __all__ = [
     "LassoRegressorCV",
     "MeanRegularizedClassifierCV",
     "MeanRegularizedRegressorCV",
+    "TaskKFold",
     "TraceNormClassifierCV",
     "TraceNormRegressorCV",
     "l21_path",
