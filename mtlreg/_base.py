@@ -20,7 +20,7 @@ from ._param_validation import (
     validate_params,
 )
 from .losses import LOSSES
-from .solvers import SOLVERS, bcd_supports
+from .solvers import SOLVERS, SUPPORTS, choose
 from .solvers._problem import Problem
 
 
@@ -146,11 +146,15 @@ def solve(problem, solver, W0, b0, tol, max_iter, verbose, owner):
     stopping criterion was not reached and never returns non-finite values.
     """
     if solver == "auto":
-        solver = "bcd" if bcd_supports(problem) else "fista"
-    elif solver == "bcd" and not bcd_supports(problem):
+        solver = choose(problem)
+    elif not SUPPORTS[solver](problem):
+        needs = {
+            "bcd": "the squared loss and a penalty separable over feature rows (Lasso, L21)",
+            "cg": "the squared loss and a quadratic penalty (mean-regularised)",
+        }[solver]
         raise ValueError(
-            f"solver='bcd' needs the squared loss and a penalty that is separable over "
-            f"feature rows (Lasso, L21); {owner} cannot use it. Use solver='fista' or 'auto'."
+            f"solver={solver!r} needs {needs}; {owner} cannot use it. "
+            f"Use solver='fista' or 'auto'."
         )
     design = problem.design
     b0 = centred_intercept(design, W0, b0) if problem.fit_intercept else np.zeros_like(b0)

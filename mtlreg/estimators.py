@@ -90,8 +90,10 @@ def _docstring(kind, loss, penalty_key, solvers):
         Start from the previous solution when refitting.
     solver : {{{", ".join(repr(s) for s in ("auto",) + solvers)}}}, default="auto"
         "fista": accelerated proximal gradient with backtracking and adaptive restart.
-        "bcd": block coordinate descent over feature rows with working sets (squared loss,
-        Lasso and L21 only). "auto" uses "bcd" where it applies, else "fista".
+        "bcd": block coordinate descent over feature rows with working sets and Anderson
+        extrapolation (squared loss, Lasso and L21). "cg": preconditioned conjugate
+        gradient (squared loss, mean-regularised). "auto" picks "bcd", else "cg", else
+        "fista", whichever applies first.
     verbose : int, default=0
         Print progress of the solver.
 
@@ -197,7 +199,7 @@ class TraceNormRegressor(_Regressor):
 
 
 class MeanRegularizedRegressor(_Regressor):
-    __doc__ = _docstring("regression", "squared", "mean", ("fista",))
+    __doc__ = _docstring("regression", "squared", "mean", ("fista", "cg"))
     _penalty = MeanRegularizedPenalty
 
 

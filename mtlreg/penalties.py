@@ -13,6 +13,8 @@ Each penalty is h(W) = Omega(W) + l2/2 * ||W||_F^2 and knows
   gradient mapping instead;
 * ``grid_top(V, lipschitz)``: the top of a default alpha grid (alpha_max
   where one exists);
+* optionally ``hessian(W)`` (with ``hessian_diagonal`` and ``hessian_bound``)
+  when h is quadratic, which is what conjugate gradient needs;
 * optionally ``row_params()`` = (l1, l21, l2) when h is a sum over feature
   rows of l1*|w|_1 + l21*|w|_2 + l2/2*|w|^2, which is all coordinate descent
   needs, and ``dual_norm(V)`` / ``row_dual_norms(V)`` for alpha_max and
@@ -171,6 +173,16 @@ class MeanRegularizedPenalty:
 
     def dual_scale(self, V):
         return 1.0 if self.l2 > 0.0 else None
+
+    def hessian(self, W):
+        """Q applied to W: the penalty is 1/2 <W, hessian(W)>."""
+        return self.alpha * (W - W.mean(axis=1, keepdims=True)) + self.l2 * W
+
+    def hessian_diagonal(self, shape):
+        return np.full(shape, self.alpha * (1.0 - 1.0 / shape[1]) + self.l2)
+
+    def hessian_bound(self):
+        return self.alpha + self.l2
 
     def grid_top(self, V, lipschitz):
         """Largest alpha of a default grid.
