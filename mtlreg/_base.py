@@ -4,7 +4,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import type_of_target
@@ -317,7 +316,3 @@ def _isnan(col):
 def _as_2d(Y):
     Y = np.asarray(Y)
     return Y.reshape(-1, 1) if Y.ndim == 1 else Y
-
-
-def is_sparse(X):
-    return sp.issparse(X)
