@@ -40,6 +40,11 @@ def _epoch_function(design, R, offset, W, lip, l1, l21, l2):
             return lambda ws: _kernels.bcd_epoch_csc(
                 Xc.data, Xc.indices, Xc.indptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2
             )
+        if np.all(s > 0.0):
+            s_task = np.ascontiguousarray(s[0])
+            return lambda ws: _kernels.bcd_epoch_dense_observed(
+                Xc, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2
+            )
         return lambda ws: _kernels.bcd_epoch_dense(
             Xc, xbar, s, R, offset, W, lip, ws, l1, l21, l2
         )
@@ -54,7 +59,7 @@ def _epoch_function(design, R, offset, W, lip, l1, l21, l2):
     )
 
 
-def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=10, p0=10,
+def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=50,
         anderson=5):
     """Minimise the squared datafit plus a row-separable penalty by coordinate descent.
 
