@@ -296,23 +296,6 @@ class MultiTaskLinearModel(BaseEstimator):
         return np.asarray(Z) + self.intercept_
 
 
-def task_scores(Y, P, metric):
-    """Per-task ``metric(y_true, y_pred)`` on the observed (non-NaN) entries."""
-    scores = []
-    for t in range(Y.shape[1]):
-        obs = ~_isnan(Y[:, t])
-        if not obs.any():
-            raise ValueError(f"Task {t} has no observed target in Y: cannot score it.")
-        scores.append(metric(Y[obs, t], P[obs, t]))
-    return np.array(scores)
-
-
-def _isnan(col):
-    if col.dtype.kind in "fc":
-        return np.isnan(col)
-    return np.array([isinstance(v, float) and np.isnan(v) for v in col], dtype=bool)
-
-
 def _as_2d(Y):
     Y = np.asarray(Y)
     return Y.reshape(-1, 1) if Y.ndim == 1 else Y
