@@ -1,0 +1,96 @@
+"""Child process of the memory suite: load, warm up, fit once, report RSS (internal)."""
+
+import json
+import resource
+import sys
+import warnings
+
+import numpy as np
+
+TOL = 1e-4  # peak memory does not depend on the tolerance; keep the suite short
+
+
+def rss_mb():
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def warm(layout, solver, X, Y):
+    """Compile / import what the measured fit needs, on a small slice (not measured)."""
+    from . import _peers
+
+    if layout == "shared":
+        Xs, Ys = np.asfortranarray(X[:50, :100]), Y[:50].copy()
+        _peers.shared_l21_fitters(Xs, Ys, 0.1, [solver])[solver](1e-3)
+    elif solver == "mtlreg":
+        Xs, Ys = X[:300, :50].copy(), Y[:300, :3].copy()
+        _peers.mtlreg_fitter(Xs, Ys, "l21", 0.1)(1e-3)
+
+
+def reset_peak():
+    """Reset the kernel's high-water mark (Linux), so ru_maxrss measures the fit alone."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_mb():
+    """Peak RSS since the last reset: VmHWM where /proc has it, else ru_maxrss."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main():
+    stem, layout, solver, shape = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+    from . import _peers
+    from ._baseline import fista
+    from ._objectives import Penalty, PerTaskData, SharedData, alpha_max
+
+    X = np.load(stem + "_X.npy")
+    Y = np.load(stem + "_Y.npy")
+    warnings.simplefilter("ignore")
+    if layout == "shared":
+        alpha = alpha_max(SharedData(X, Y), "l21") / 20
+        fit = _peers.shared_l21_fitters(X, Y, alpha, [solver])[solver]
+        warm(layout, solver, X, Y)
+    elif solver == "numpy-fista":
+        T, n_t, _ = shape
+        Xs = [np.ascontiguousarray(X[t * n_t : (t + 1) * n_t]) for t in range(T)]
+        ys = [Y[t * n_t : (t + 1) * n_t, t].copy() for t in range(T)]
+        del X, Y
+        data = PerTaskData(Xs, ys)
+        pen = Penalty("l21", alpha_max(data, "l21") / 20)
+
+        def fit(tol):
+            return fista(data, pen, rtol=tol * 1e-2, max_iter=5000)
+    else:
+        T, n_t, _ = shape
+        Xs = [X[t * n_t : (t + 1) * n_t] for t in range(T)]
+        ys = [Y[t * n_t : (t + 1) * n_t, t] for t in range(T)]
+        alpha = alpha_max(PerTaskData(Xs, ys), "l21") / 20
+        del Xs, ys
+        fit = _peers.mtlreg_fitter(X, Y, "l21", alpha)
+        warm(layout, solver, X, Y)
+    peak_before = peak_mb()
+    reset = reset_peak()
+    before = rss_mb()
+    fit(TOL)
+    peak = peak_mb()
+    out = {"rss_before_MB": before, "peak_MB": peak, "fit_overhead_MB": peak - before,
+           "peak_before_fit_MB": peak_before, "peak_reset": reset,
+           "ru_maxrss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    print("RESULT" + json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

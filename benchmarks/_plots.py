@@ -1,0 +1,46 @@
+"""Time-vs-suboptimality curves of the headline problems (matplotlib is optional)."""
+
+from pathlib import Path
+
+import numpy as np
+
+
+def draw(result, folder, stem="latest"):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import NullFormatter
+    except ImportError:
+        return []
+    paths = []
+    head = result["suites"]["shared"]["headline"]
+    fig, axes = plt.subplots(2, len(head), figsize=(4.2 * len(head), 7), squeeze=False)
+    for k, prob in enumerate(head):
+        objs = [p["objective"] for s in prob["solvers"].values() for p in s["points"]
+                if "objective" in p]
+        f_star = min(objs) if objs else np.nan
+        for name, s in prob["solvers"].items():
+            pts = [p for p in s["points"] if "time" in p and "objective" in p]
+            if not pts:
+                continue
+            t = [p["time"] for p in pts]
+            gap = [max(p["rel_gap"], 1e-16) for p in pts]
+            sub = [max((p["objective"] - f_star) / abs(f_star), 1e-16) for p in pts]
+            axes[0, k].loglog(t, gap, "o-", label=name)
+            axes[1, k].loglog(t, sub, "o-", label=name)
+        axes[0, k].axhline(1e-6, color="grey", ls="--", lw=0.8)
+        axes[0, k].set_title(prob["problem"], fontsize=9)
+        axes[0, k].set_ylabel("re-scored duality gap / (||Y||^2/n)")
+        axes[1, k].set_ylabel("(F - F*) / F*  (F* = best seen)")
+        axes[1, k].set_xlabel("time (s), one fit per tolerance")
+        for ax in axes[:, k]:
+            ax.xaxis.set_minor_formatter(NullFormatter())
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(folder) / f"{stem}_headline_curves.png"
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    paths.append(path)
+    return paths

@@ -1,0 +1,101 @@
+"""Suite 5: peak memory of a fit against the size of X and Y.
+
+Each case runs in a fresh subprocess (``python -m benchmarks._memchild``) that loads X and
+Y from .npy files, warms the solver up on a tiny problem, reads its resident set size,
+fits, and reads the peak (``resource.getrusage(...).ru_maxrss``). The fit's overhead is
+peak - RSS before the fit.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+from . import _data, _harness, _peers
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cases(quick):
+    if quick:
+        shared = [(200, 1000, 5)]
+        pertask = [(20, 50, 500)]
+    else:
+        shared = [(1000, 5000, 20), (2000, 10000, 20)]
+        pertask = [(200, 100, 2000)]
+    out = []
+    for n, d, T in shared:
+        for solver in ("mtlreg", "sklearn", "skglm", "celer"):
+            out.append({"layout": "shared", "shape": [n, d, T], "solver": solver})
+    for T, n_t, d in pertask:
+        for solver in ("mtlreg", "numpy-fista"):
+            out.append({"layout": "per-task", "shape": [T, n_t, d], "solver": solver})
+    return out
+
+
+def run(quick=False):
+    res = []
+    with tempfile.TemporaryDirectory() as tmp:
+        made = {}
+        for case in cases(quick):
+            if case["solver"] in ("sklearn", "skglm", "celer") and not _peers.available(
+                case["solver"]
+            ):
+                continue
+            key = (case["layout"], tuple(case["shape"]))
+            if key not in made:
+                if case["layout"] == "shared":
+                    X, Y = _data.shared_l21(*case["shape"])
+                else:
+                    X, Y = _data.stack_tasks(*_data.pertask_synthetic(*case["shape"]))
+                stem = os.path.join(tmp, f"case{len(made)}")
+                np.save(stem + "_X.npy", np.asfortranarray(X) if case["layout"] == "shared"
+                        else np.ascontiguousarray(X))
+                np.save(stem + "_Y.npy", Y)
+                made[key] = (stem, X.nbytes, Y.nbytes)
+                del X, Y
+            stem, xb, yb = made[key]
+            _harness.log(f"  memory {case['layout']} {case['shape']} {case['solver']}")
+            env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            proc = subprocess.run(
+                [sys.executable, "-m", "benchmarks._memchild", stem, case["layout"],
+                 case["solver"], json.dumps(case["shape"])],
+                capture_output=True, text=True, env=env, cwd=REPO,
+            )
+            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
+            row = {**case, "X_MB": xb / 2**20, "Y_MB": yb / 2**20}
+            if proc.returncode or not line:
+                row["error"] = proc.stderr[-1500:]
+            else:
+                row.update(json.loads(line[0][6:]))
+                row["overhead_over_data"] = row["fit_overhead_MB"] / (row["X_MB"] + row["Y_MB"])
+            res.append(row)
+    return {
+        "description": (
+            "MB. rss_before: resident set after loading X, Y and a warm-up fit; peak: "
+            "ru_maxrss after the fit; fit_overhead = peak - rss_before. L21 at alpha_max/20, "
+            "tol 1e-4 (NumPy FISTA: relative objective change 1e-6). Shared: X in Fortran "
+            "order; per-task: mtlreg gets the stacked X with "
+            "NaN-padded Y, the NumPy FISTA the per-task lists)."
+        ),
+        "cases": res,
+    }
+
+
+def report(res):
+    f = _harness.fmt
+    cols = [
+        ("layout", lambda r: r["layout"]),
+        ("shape", lambda r: "x".join(map(str, r["shape"]))),
+        ("solver", lambda r: r["solver"]),
+        ("X+Y (MB)", lambda r: f(r["X_MB"] + r["Y_MB"], ".0f")),
+        ("RSS before fit (MB)", lambda r: f(r.get("rss_before_MB"), ".0f")),
+        ("peak (MB)", lambda r: f(r.get("peak_MB"), ".0f")),
+        ("fit overhead (MB)", lambda r: f(r.get("fit_overhead_MB"), ".0f")
+            + (" ERROR" if "error" in r else "")),
+        ("overhead / data", lambda r: f(r.get("overhead_over_data"), ".2f")),
+    ]
+    return "### Memory\n\n" + _harness.table(res["cases"], cols)

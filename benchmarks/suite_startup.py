@@ -1,0 +1,124 @@
+"""Suite 4: start-up cost, each measurement in a fresh subprocess.
+
+* warm: ``import mtlreg`` and the first fit of a small problem, with a Numba cache that
+  an earlier process filled;
+* cold: the same, and the first fit of every estimator / solver / layout (all kernels),
+  with NUMBA_CACHE_DIR pointing at a fresh empty folder, so every kernel is compiled.
+
+Each process reports its own timings; NUMBA_CACHE_DIR is always a temporary folder, so
+the package's own cache is neither used nor touched.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from . import _harness
+
+SMALL = """
+import time, json, warnings
+t0 = time.perf_counter()
+import numpy as np
+t_np = time.perf_counter()
+import mtlreg
+t_imp = time.perf_counter()
+rng = np.random.default_rng(0)
+X = rng.standard_normal((100, 50)); Y = rng.standard_normal((100, 3))
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    mtlreg.L21Regressor(alpha=0.1).fit(X, Y)
+t_fit = time.perf_counter()
+out = {"import_numpy": t_np - t0, "import_mtlreg": t_imp - t_np, "first_fit": t_fit - t_imp}
+"""
+
+ALL = """
+import scipy.sparse as sp
+Yc = np.sign(Y); Yp = Y.copy(); Yp[:50, 1:] = np.nan; Yp[50:, 0] = np.nan
+Ypc = np.where(np.isnan(Yp), np.nan, np.sign(Yp))
+names = ["Lasso", "L21", "TraceNorm", "MeanRegularized"]
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    for XX in (X, sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))):
+        for name in names:
+            for kind, YY, YP in (("Regressor", Y, Yp), ("Classifier", Yc, Ypc)):
+                cls = getattr(mtlreg, name + kind)
+                for fi in (True, False):
+                    cls(alpha=0.05, fit_intercept=fi, solver="fista").fit(XX, YY)
+                    cls(alpha=0.05, fit_intercept=fi, solver="fista").fit(XX, YP)
+                    if kind == "Regressor" and name in ("Lasso", "L21"):
+                        cls(alpha=0.05, fit_intercept=fi, solver="bcd").fit(XX, YY)
+out["all_kernels"] = time.perf_counter() - t_fit
+"""
+
+BASE = """
+import time, json
+t0 = time.perf_counter()
+import numpy, sklearn.linear_model
+out = {"import_numpy_sklearn": time.perf_counter() - t0}
+"""
+
+def _child(code, cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    script = code + "\nprint('RESULT' + json.dumps(out))\n"
+    t0 = _time()
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, cwd=tempfile.gettempdir())
+    wall = _time() - t0
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
+    if proc.returncode or not line:
+        return {"error": proc.stderr[-2000:], "process_wall": wall}
+    return {**json.loads(line[0][6:]), "process_wall": wall}
+
+
+def _time():
+    import time
+
+    return time.perf_counter()
+
+
+def run(quick=False, repeats=3):
+    res = {}
+    repeats = 1 if quick else repeats
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = os.path.join(tmp, "numba-cache")
+        _harness.log("  startup: cold, every kernel (fresh NUMBA_CACHE_DIR)")
+        if quick:
+            res["cold_small"] = _child(SMALL, cache)
+        else:
+            res["cold_all"] = _child(SMALL + ALL, cache)
+            res["warm_all"] = min((_child(SMALL + ALL, cache) for _ in range(2)),
+                                  key=lambda r: r.get("process_wall", 1e9))
+        _harness.log("  startup: warm")
+        runs = [_child(SMALL, cache) for _ in range(repeats)]
+        res["warm_small"] = min(runs, key=lambda r: r.get("process_wall", 1e9))
+        res["reference_numpy_sklearn"] = min((_child(BASE, cache) for _ in range(repeats)),
+                                             key=lambda r: r.get("process_wall", 1e9))
+    res["description"] = (
+        "Seconds, in fresh processes. warm_small: import mtlreg + first fit of a 100x50x3 "
+        "L21 problem with the Numba cache filled; cold_all: the same plus one fit of every "
+        "estimator x solver x layout x dense/sparse x intercept with an empty cache (every "
+        "kernel compiled); warm_all: that again with the cache filled. process_wall includes "
+        "interpreter start-up."
+    )
+    return res
+
+
+def report(res):
+    f = _harness.fmt
+    rows = []
+    for key in ("warm_small", "cold_small", "cold_all", "warm_all", "reference_numpy_sklearn"):
+        if key in res:
+            r = res[key]
+            rows.append({"case": key, **r})
+    cols = [
+        ("case", lambda r: r["case"]),
+        ("import numpy (s)", lambda r: f(r.get("import_numpy") or r.get("import_numpy_sklearn"))),
+        ("import mtlreg (s)", lambda r: f(r.get("import_mtlreg"))),
+        ("first fit (s)", lambda r: f(r.get("first_fit"))),
+        ("all kernels (s)", lambda r: f(r.get("all_kernels"))),
+        ("process wall (s)", lambda r: f(r.get("process_wall"))
+            + (" ERROR" if "error" in r else "")),
+    ]
+    return "### Start-up\n\n" + _harness.table(rows, cols)
