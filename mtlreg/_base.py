@@ -26,7 +26,7 @@ from .solvers._problem import Problem
 def check_targets(Y, n_samples, classification, name="Y"):
     """Validate Y (NaN = missing) and encode classification labels as +-1.
 
-    Returns (Y float (n, T) with NaN, one_d, classes) where classes is a list
+    Returns (Y float (n, T) with NaN, classes, one_d) where classes is a list
     of the two labels of each task (None for regression).
     """
     if Y is None:
