@@ -59,7 +59,7 @@ def _docstring(kind, loss, penalty_key, solvers):
         F(W, b) + {omega} + l2 / 2 * ||W||_F^2
 
     where, with I_t the rows where task t's target is observed (not NaN),
-    n_t = |I_t| and w_t the task weights,
+    ``n_t = |I_t|`` and w_t the task weights::
 
     {datafit}
 
@@ -113,7 +113,7 @@ def _docstring(kind, loss, penalty_key, solvers):
     solver_ : str
         The solver used.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Defined when X has feature names that are all strings.
 
     Notes

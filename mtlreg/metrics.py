@@ -3,7 +3,7 @@
 Every metric takes ``Y_true`` of shape (n_samples, n_tasks) -- or (n_samples,)
 for one task -- where NaN marks "no target for this task on this row", and a
 prediction array of the same shape. Each task t is scored on its observed
-rows I_t = {i : Y_true[i, t] is not NaN}, n_t = |I_t|; predictions on the
+rows I_t = {i : Y_true[i, t] is not NaN}, ``n_t = |I_t|``; predictions on the
 other rows are ignored (they may be anything, NaN included). A task with no
 observed entry raises ``ValueError`` naming the task, never a NaN score.
 
@@ -200,7 +200,7 @@ def _check_force_finite(force_finite):
 def r2_score(Y_true, Y_pred, *, multitask="uniform_average", force_finite=True):
     """Coefficient of determination R^2 of each task, on its observed entries.
 
-    For task t with observed rows I_t (n_t = |I_t|) and mean ybar_t of its
+    For task t with observed rows I_t (``n_t = |I_t|``) and mean ybar_t of its
     observed targets::
 
         R^2_t = 1 - SSE_t / SST_t,

@@ -286,6 +286,7 @@ def load_school(path, *, source="malsar", add_bias=False):
         task_names : ndarray of str of shape (139,)
             ``"school_1"`` ... ``"school_139"`` (the ILEA school codes).
         feature_names : ndarray of str of shape (27,) or (28,)
+            Name of each column of ``X``.
         splits : list of 10 (train_idx, test_idx) pairs, ``source="argyriou"`` only
             0-based row indices of the fixed 75 % / 25 % splits of Argyriou et
             al. (11,472 / 3,890 rows; per task ``floor(0.75 n_t)`` training
@@ -400,6 +401,7 @@ def load_landmine(path):
         task_names : ndarray of str of shape (29,)
             ``"field_1"`` ... ``"field_29"``.
         feature_names : ndarray of str of shape (9,)
+            Name of each column of ``X``.
             ``"feature_1"`` ... ``"feature_9"`` (moment-, correlation-,
             energy-ratio- and spatial-variance-based radar features; the file
             does not name them).
@@ -551,6 +553,7 @@ def load_parkinsons(path, target="motor_UPDRS"):
         target_names : list of str
             The score(s) in ``Y``, in column-block order.
         feature_names : ndarray of str of shape (19,)
+            Name of each column of ``X``.
 
     Raises
     ------
@@ -651,6 +654,7 @@ def load_sarcos(path, *, subset="test"):
         task_names : ndarray of str of shape (7,)
             ``"torque_1"`` ... ``"torque_7"``.
         feature_names : ndarray of str of shape (21,)
+            Name of each column of ``X``.
             ``"q_1"`` ... ``"q_7"`` (positions), ``"dq_1"`` ... (velocities),
             ``"ddq_1"`` ... (accelerations).
 
@@ -763,6 +767,7 @@ def load_computer_survey(path, *, layout="shared", add_bias=False):
         task_names : ndarray of str of shape (190,)
             ``"respondent_1"`` ... ``"respondent_190"``.
         feature_names : ndarray of str of shape (13,) or (14,)
+            Name of each column of ``X``.
         task_features : ndarray of shape (190, 6)
             Respondent covariates from ``computerDataZ`` (without its
             constant column): FEMALE, NERD (engineer / computer specialist),
@@ -770,6 +775,7 @@ def load_computer_survey(path, *, layout="shared", add_bias=False):
             applications used), EXPERT (self-assessed expertise). Only if the
             file has ``computerDataZ``.
         task_feature_names : ndarray of str of shape (6,)
+            Name of each column of ``task_features``.
 
     Raises
     ------

@@ -279,7 +279,7 @@ def _cv_doc(base):
         ``split<k>_test_score``, ``rank_test_score``, ...).
     n_splits_ : int
     coef_, intercept_, n_iter_, dual_gap_, objective_
-        Of the model refitted at (alpha_, l2_).
+        Of the model refitted at (``alpha_``, ``l2_``).
     """
 
 
