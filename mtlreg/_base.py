@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._blas import blas_threads_for
 from ._design import centred_intercept, intercept_of, make_design
 from ._param_validation import (
     ArrayLike,
@@ -157,7 +158,8 @@ def solve(problem, solver, W0, b0, tol, max_iter, verbose, owner):
         )
     design = problem.design
     b0 = centred_intercept(design, W0, b0) if problem.fit_intercept else np.zeros_like(b0)
-    res = SOLVERS[solver](problem, W0, b0, tol=tol, max_iter=max_iter, verbose=verbose)
+    with blas_threads_for(design):
+        res = SOLVERS[solver](problem, W0, b0, tol=tol, max_iter=max_iter, verbose=verbose)
     W = res["W"]
     b = intercept_of(design, W, res["b"]) if problem.fit_intercept else res["b"] * 0.0
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):

@@ -216,11 +216,31 @@ def column_curvature(design):
     cache = design.__dict__.setdefault("_cache", {})
     if "column_curvature" not in cache:
         X = design.X if design.layout == "full" else design.Xs
-        sq = X.multiply(X) if sp.issparse(X) else X * X
-        if design.layout == "full":
-            raw = np.asarray(sq.T @ design.s)
+        if sp.issparse(X):
+            sq = X.multiply(X)
+            if design.layout == "full":
+                raw = np.asarray(sq.T @ design.s)
+            else:
+                raw = design._rmatvec_with(sq, design.s)
+        elif design.layout == "full":
+            raw = _weighted_squares(X, design.s)
         else:
-            raw = design._rmatvec_with(sq, design.s)
+            # task by task: each block of rows meets one column of weights
+            raw = np.column_stack([
+                _weighted_squares(X[lo:hi], design.s[lo:hi, None])[:, 0]
+                for lo, hi in zip(design.ptr[:-1], design.ptr[1:], strict=True)
+            ]) if design.n_tasks else np.zeros((design.n_features, 0))
         weights = design.task_sum(design.s)
         cache["column_curvature"] = np.maximum(raw - weights * design.xbar**2, 0.0)
     return cache["column_curvature"]
+
+
+def _weighted_squares(X, S, block_bytes=2**23):
+    """sum_i S[i, k] X[i, j]^2 for dense X, squaring a block of rows at a time
+    (never a whole copy of X)."""
+    out = np.zeros((X.shape[1], S.shape[1]))
+    step = max(1, block_bytes // (8 * max(X.shape[1], 1)))
+    for lo in range(0, X.shape[0], step):
+        B = X[lo:lo + step]
+        out += (B * B).T @ S[lo:lo + step]
+    return out

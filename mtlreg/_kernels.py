@@ -11,15 +11,16 @@ import numpy as np
 from numba import njit as _numba_njit
 
 
-def njit(cache=True):
-    """``numba.njit(cache=True)``, falling back to no disk cache where none can be written.
+def njit(cache=True, **options):
+    """``numba.njit(cache=True, **options)``, falling back to no disk cache where none can be
+    written.
 
     A read-only install without NUMBA_CACHE_DIR would otherwise fail at import.
     """
 
     def decorate(fn):
         try:
-            return _numba_njit(cache=cache)(fn)
+            return _numba_njit(cache=cache, **options)(fn)
         except RuntimeError as exc:  # numba: "no locator available"
             warnings.warn(
                 f"mtlreg: Numba cannot cache {fn.__name__} ({exc}); set NUMBA_CACHE_DIR to a "
@@ -27,7 +28,7 @@ def njit(cache=True):
                 RuntimeWarning,
                 stacklevel=2,
             )
-            return _numba_njit(fn)
+            return _numba_njit(**options)(fn)
 
     return decorate
 
@@ -280,101 +281,160 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
         out[t] = out[t] / (lip[t] + l2 + l21 / r)
 
 
+# Reassociating the sums lets LLVM vectorise the per-task dot products; it
+# changes results by rounding only (no assumption about NaN or infinities).
+_FAST = {"reassoc", "contract"}
+
+
 @njit(cache=True)
-def bcd_epoch_dense(X, Xbar, S, R, offset, W, lip, ws, l1, l21, l2):
+def _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
+    """Exact update of feature row j given minus its gradient; the change goes to delta.
+
+    Applies the change to W and to the centring offsets; returns whether
+    anything moved (the residual update is the caller's, as it depends on
+    the storage).
+    """
+    n_tasks = W.shape[1]
+    for t in range(n_tasks):
+        lipj[t] = lip[j, t]
+        w_row[t] = W[j, t]
+    _row_prox(w_row, grad, lipj, l1, l21, l2, new)
+    changed = False
+    for t in range(n_tasks):
+        delta[t] = new[t] - w_row[t]
+        if delta[t] != 0.0:
+            changed = True
+            W[j, t] = new[t]
+            offset[t] += xbar[j, t] * delta[t]
+    return changed
+
+
+# Dense full layout: X and the residual R are both column-major, so every
+# per-task sum runs over contiguous memory. An update of row j rewrites R
+# once, and the same pass accumulates the next working-set row's gradient
+# from the new residual: one sweep over R per row instead of two. Entries of
+# R at missing targets are not maintained (their weight is zero wherever R
+# is read).
+
+
+@njit(cache=True, fastmath=_FAST)
+def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2):
+    """One epoch over the rows ``ws`` when every target is observed (weights per task)."""
     n_samples = X.shape[0]
     n_tasks = W.shape[1]
-    u = np.empty(n_tasks)
-    new = np.empty(n_tasks)
+    w_row = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    delta = np.empty(n_tasks)
+    raw = np.zeros(n_tasks)
+    grad = np.empty(n_tasks)
+    have_raw = False
+    for jj in range(ws.shape[0]):
+        j = ws[jj]
+        if not have_raw:
+            for t in range(n_tasks):
+                acc = 0.0
+                for i in range(n_samples):
+                    acc += X[i, j] * R[i, t]
+                raw[t] = acc
+        for t in range(n_tasks):
+            grad[t] = s_task[t] * (raw[t] + n_samples * offset[t] * xbar[j, t])
+        have_raw = False
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
+            if jj + 1 < ws.shape[0]:
+                jn = ws[jj + 1]
+                for t in range(n_tasks):
+                    dt = delta[t]
+                    acc = 0.0
+                    for i in range(n_samples):
+                        r = R[i, t] - X[i, j] * dt
+                        R[i, t] = r
+                        acc += X[i, jn] * r
+                    raw[t] = acc
+                have_raw = True
+            else:
+                for t in range(n_tasks):
+                    dt = delta[t]
+                    for i in range(n_samples):
+                        R[i, t] -= X[i, j] * dt
+
+
+@njit(cache=True, fastmath=_FAST)
+def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2):
+    """One epoch over the rows ``ws`` with per-entry weights S (zero where missing)."""
+    n_samples = X.shape[0]
+    n_tasks = W.shape[1]
+    w_row = np.empty(n_tasks)
+    lipj = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    delta = np.empty(n_tasks)
+    raw = np.zeros(n_tasks)
+    grad = np.empty(n_tasks)
     sum_s = np.zeros(n_tasks)
     for t in range(n_tasks):
         for i in range(n_samples):
             sum_s[t] += S[i, t]
+    have_raw = False
     for jj in range(ws.shape[0]):
         j = ws[jj]
-        active = False
+        if not have_raw:
+            for t in range(n_tasks):
+                acc = 0.0
+                for i in range(n_samples):
+                    acc += S[i, t] * X[i, j] * R[i, t]
+                raw[t] = acc
         for t in range(n_tasks):
-            lipj[t] = lip[j, t]
-            if lip[j, t] > 0.0:
-                active = True
-        if not active:
-            continue
-        grad = np.zeros(n_tasks)
-        for i in range(n_samples):
-            xij = X[i, j]
-            if xij != 0.0:
+            # sum_i S[i,t] x_ij = sum_s[t] xbar_jt, and the true residual is R + offset
+            grad[t] = raw[t] + offset[t] * sum_s[t] * xbar[j, t]
+        have_raw = False
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
+            if jj + 1 < ws.shape[0]:
+                jn = ws[jj + 1]
                 for t in range(n_tasks):
-                    grad[t] += S[i, t] * xij * R[i, t]
-        for t in range(n_tasks):
-            # sum_i S[i,t] * x_ij = w_t * xbar_jt, and the true residual is R + offset
-            grad[t] += offset[t] * sum_s[t] * Xbar[j, t]
-            u[t] = W[j, t]
-        _row_prox(u, grad, lipj, l1, l21, l2, new)
-        changed = False
-        for t in range(n_tasks):
-            new[t] = new[t] - W[j, t]
-            if new[t] != 0.0:
-                changed = True
-        if not changed:
-            continue
-        for t in range(n_tasks):
-            W[j, t] += new[t]
-            offset[t] += Xbar[j, t] * new[t]
-        for i in range(n_samples):
-            xij = X[i, j]
-            if xij != 0.0:
+                    dt = delta[t]
+                    acc = 0.0
+                    for i in range(n_samples):
+                        r = R[i, t] - X[i, j] * dt
+                        R[i, t] = r
+                        acc += S[i, t] * X[i, jn] * r
+                    raw[t] = acc
+                have_raw = True
+            else:
                 for t in range(n_tasks):
-                    if S[i, t] != 0.0:
-                        R[i, t] -= xij * new[t]
+                    dt = delta[t]
+                    for i in range(n_samples):
+                        R[i, t] -= X[i, j] * dt
 
 
 @njit(cache=True)
-def bcd_epoch_csc(data, indices, indptr, Xbar, S, R, offset, W, lip, ws, l1, l21, l2):
+def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2):
+    """One epoch over the rows ``ws`` of a CSC design; R is row-major here."""
     n_tasks = W.shape[1]
     n_samples = R.shape[0]
-    u = np.empty(n_tasks)
-    new = np.empty(n_tasks)
+    w_row = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    delta = np.empty(n_tasks)
+    grad = np.empty(n_tasks)
     sum_s = np.zeros(n_tasks)
-    for t in range(n_tasks):
-        for i in range(n_samples):
+    for i in range(n_samples):
+        for t in range(n_tasks):
             sum_s[t] += S[i, t]
     for jj in range(ws.shape[0]):
         j = ws[jj]
-        active = False
         for t in range(n_tasks):
-            lipj[t] = lip[j, t]
-            if lip[j, t] > 0.0:
-                active = True
-        if not active:
-            continue
-        grad = np.zeros(n_tasks)
+            grad[t] = offset[t] * sum_s[t] * xbar[j, t]
         for k in range(indptr[j], indptr[j + 1]):
             i = indices[k]
             xij = data[k]
             for t in range(n_tasks):
                 grad[t] += S[i, t] * xij * R[i, t]
-        for t in range(n_tasks):
-            grad[t] += offset[t] * sum_s[t] * Xbar[j, t]
-            u[t] = W[j, t]
-        _row_prox(u, grad, lipj, l1, l21, l2, new)
-        changed = False
-        for t in range(n_tasks):
-            new[t] = new[t] - W[j, t]
-            if new[t] != 0.0:
-                changed = True
-        if not changed:
-            continue
-        for t in range(n_tasks):
-            W[j, t] += new[t]
-            offset[t] += Xbar[j, t] * new[t]
-        for k in range(indptr[j], indptr[j + 1]):
-            i = indices[k]
-            xij = data[k]
-            for t in range(n_tasks):
-                if S[i, t] != 0.0:
-                    R[i, t] -= xij * new[t]
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
+            for k in range(indptr[j], indptr[j + 1]):
+                i = indices[k]
+                xij = data[k]
+                for t in range(n_tasks):
+                    R[i, t] -= xij * delta[t]
 
 
 # Coordinate descent on the stacked layout: row i of the stacked matrix belongs
@@ -382,108 +442,67 @@ def bcd_epoch_csc(data, indices, indptr, Xbar, S, R, offset, W, lip, ws, l1, l21
 # an epoch costs one pass over the stacked data, whatever the number of tasks.
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST)
 def bcd_epoch_stacked_dense(XF, ptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2):
+    """One epoch over the rows ``ws`` of a column-major stacked design (fused like
+    ``bcd_epoch_dense``)."""
     n_tasks = W.shape[1]
     w_row = np.empty(n_tasks)
-    new = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    delta = np.empty(n_tasks)
+    raw = np.zeros(n_tasks)
     grad = np.empty(n_tasks)
     task_w = np.zeros(n_tasks)
     for t in range(n_tasks):
         for i in range(ptr[t], ptr[t + 1]):
             task_w[t] += s[i]
+    have_raw = False
     for jj in range(ws.shape[0]):
         j = ws[jj]
-        for t in range(n_tasks):
-            lipj[t] = lip[j, t]
-            w_row[t] = W[j, t]
-            acc = 0.0
-            for i in range(ptr[t], ptr[t + 1]):
-                acc += s[i] * XF[i, j] * R[i]
-            grad[t] = acc + offset[t] * task_w[t] * xbar[j, t]
-        _row_prox(w_row, grad, lipj, l1, l21, l2, new)
-        for t in range(n_tasks):
-            delta = new[t] - W[j, t]
-            if delta != 0.0:
-                W[j, t] = new[t]
-                offset[t] += xbar[j, t] * delta
+        if not have_raw:
+            for t in range(n_tasks):
+                acc = 0.0
                 for i in range(ptr[t], ptr[t + 1]):
-                    R[i] -= XF[i, j] * delta
+                    acc += s[i] * XF[i, j] * R[i]
+                raw[t] = acc
+        for t in range(n_tasks):
+            grad[t] = raw[t] + offset[t] * task_w[t] * xbar[j, t]
+        have_raw = False
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
+            jn = ws[jj + 1] if jj + 1 < ws.shape[0] else j
+            for t in range(n_tasks):
+                dt = delta[t]
+                acc = 0.0
+                for i in range(ptr[t], ptr[t + 1]):
+                    r = R[i] - XF[i, j] * dt
+                    R[i] = r
+                    acc += s[i] * XF[i, jn] * r
+                raw[t] = acc
+            have_raw = jj + 1 < ws.shape[0]
 
 
 @njit(cache=True)
 def bcd_epoch_stacked_csc(data, indices, indptr, task_of, xbar, s, R, offset, W, lip, ws,
                           l1, l21, l2):
+    """One epoch over the rows ``ws`` of a CSC stacked design."""
     n_tasks = W.shape[1]
     w_row = np.empty(n_tasks)
-    new = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
-    grad = np.empty(n_tasks)
+    new = np.empty(n_tasks)
     delta = np.empty(n_tasks)
+    grad = np.empty(n_tasks)
     task_w = np.zeros(n_tasks)
     for i in range(s.shape[0]):
         task_w[task_of[i]] += s[i]
     for jj in range(ws.shape[0]):
         j = ws[jj]
         for t in range(n_tasks):
-            lipj[t] = lip[j, t]
-            w_row[t] = W[j, t]
             grad[t] = offset[t] * task_w[t] * xbar[j, t]
         for k in range(indptr[j], indptr[j + 1]):
             i = indices[k]
             grad[task_of[i]] += s[i] * data[k] * R[i]
-        _row_prox(w_row, grad, lipj, l1, l21, l2, new)
-        changed = False
-        for t in range(n_tasks):
-            delta[t] = new[t] - W[j, t]
-            if delta[t] != 0.0:
-                changed = True
-                W[j, t] = new[t]
-                offset[t] += xbar[j, t] * delta[t]
-        if changed:
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
             for k in range(indptr[j], indptr[j + 1]):
                 i = indices[k]
                 R[i] -= data[k] * delta[task_of[i]]
-
-
-@njit(cache=True)
-def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2):
-    """``bcd_epoch_dense`` when every target is observed: weights are per task only.
-
-    Reading no (n, T) weight matrix halves the memory traffic of an update.
-    """
-    n_samples = X.shape[0]
-    n_tasks = W.shape[1]
-    w_row = np.empty(n_tasks)
-    new = np.empty(n_tasks)
-    lipj = np.empty(n_tasks)
-    grad = np.empty(n_tasks)
-    delta = np.empty(n_tasks)
-    for jj in range(ws.shape[0]):
-        j = ws[jj]
-        for t in range(n_tasks):
-            lipj[t] = lip[j, t]
-            w_row[t] = W[j, t]
-            grad[t] = 0.0
-        for i in range(n_samples):
-            xij = X[i, j]
-            if xij != 0.0:
-                for t in range(n_tasks):
-                    grad[t] += xij * R[i, t]
-        for t in range(n_tasks):
-            grad[t] = s_task[t] * (grad[t] + n_samples * offset[t] * xbar[j, t])
-        _row_prox(w_row, grad, lipj, l1, l21, l2, new)
-        changed = False
-        for t in range(n_tasks):
-            delta[t] = new[t] - W[j, t]
-            if delta[t] != 0.0:
-                changed = True
-                W[j, t] = new[t]
-                offset[t] += xbar[j, t] * delta[t]
-        if changed:
-            for i in range(n_samples):
-                xij = X[i, j]
-                if xij != 0.0:
-                    for t in range(n_tasks):
-                        R[i, t] -= xij * delta[t]

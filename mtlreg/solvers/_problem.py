@@ -36,12 +36,14 @@ class Problem:
         gb = d.task_sum(G) if self.fit_intercept else np.zeros(d.n_tasks)
         return d.adjoint(G), gb
 
-    def criterion(self, W, b, lipschitz, zW=None):
+    def criterion(self, W, b, lipschitz, zW=None, V=None):
         """Stopping measure at W with the intercepts refitted.
 
         Returns (value, kind, b_best, primal, V) where kind is "gap" for a
         duality gap or "grad" for the proximal gradient mapping norm, and V
-        is minus the datafit's gradient in W (for working sets).
+        is minus the datafit's gradient in W (for working sets). A caller
+        that already holds V at this W passes it in: on a centred design it
+        does not depend on the intercepts.
         """
         d, loss, pen = self.design, self.loss, self.penalty
         if zW is None:
@@ -50,7 +52,8 @@ class Problem:
         z = zW + d.expand(b)
         primal = loss.value(d.y, d.s, z) + pen.value(W)
         theta = loss.grad(d.y, d.s, z)
-        V = -d.adjoint(theta)
+        if V is None:
+            V = -d.adjoint(theta)
         kappa = pen.dual_scale(V)
         if kappa is not None:
             dual = -loss.conjugate(d.y, d.s, kappa * theta) - pen.conjugate(kappa * V)

@@ -10,7 +10,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _kernels
+from .._blas import product_flops
 from .._design import column_curvature
+
+# rough costs on one core, only used to balance epochs against checks
+_FLOPS_PER_SECOND = 5e9
+_CHECK_SECONDS = 3e-4
 
 
 def supports(problem):
@@ -45,8 +50,9 @@ def _epoch_function(design, R, offset, W, lip, l1, l21, l2):
             return lambda ws: _kernels.bcd_epoch_dense_observed(
                 Xc, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2
             )
+        S = np.asfortranarray(s)
         return lambda ws: _kernels.bcd_epoch_dense(
-            Xc, xbar, s, R, offset, W, lip, ws, l1, l21, l2
+            Xc, xbar, S, R, offset, W, lip, ws, l1, l21, l2
         )
     if sp.issparse(Xc):
         task_of = design.task_of
@@ -82,16 +88,28 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     zW = design.forward(W)
     b = problem.best_intercept(zW, b0)
     R = np.where(mask, design.y - zW - design.expand(b), 0.0)
+    if design.layout == "full" and not sp.issparse(design.X):
+        # the dense kernels sweep the residual task by task
+        R = np.asfortranarray(R)
     offset = np.zeros(n_tasks)
     epoch = _epoch_function(design, R, offset, W, lip, l1, l21, l2)
 
     n_iter = 0
     ws_size = p0
+    # residual snapshots make an extrapolated point free to evaluate; where
+    # they would cost more memory than a quarter of the design, the point's
+    # residual is recomputed with one product instead
+    Xm = design.X if design.layout == "full" else design.Xs
+    X_size = Xm.nnz if sp.issparse(Xm) else Xm.size
+    keep_residuals = (anderson + 1) * R.size <= X_size / 4
+    history = []
+    V_known = None
+    row_flops = 4.0 * max(product_flops(design), 1.0) / max(design.n_features, 1)
     converged = False
     while True:
         # the maintained residual gives X W without a product: rho = y - b - zW
         zW = np.where(mask, design.y - design.expand(b) - (R + design.expand(offset)), 0.0)
-        crit, kind, b, primal, V = problem.criterion(W, b, lip_global, zW=zW)
+        crit, kind, b, primal, V = problem.criterion(W, b, lip_global, zW=zW, V=V_known)
         if verbose:
             print(f"bcd epoch {n_iter:6d}  objective {primal:.10e}  {kind} {crit:.3e}")
         if crit <= thresholds[kind]:
@@ -108,19 +126,26 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         ws_size = min(max(ws_size, 2 * len(support), p0), max(n_candidates, len(support), 1))
         ws = np.sort(np.argsort(-score, kind="stable")[:ws_size]).astype(np.int64)
         target = 0.3 * crit
-        history = []
+        # a gap check costs ~0.3 ms of NumPy calls whatever the size: on small
+        # working sets, run enough epochs between checks to amortise it
+        epoch_seconds = len(ws) * row_flops / _FLOPS_PER_SECOND
+        n_epochs = int(min(max(inner_check, np.ceil(_CHECK_SECONDS / epoch_seconds)), 20))
         while n_iter < max_iter:
-            for _ in range(inner_check):
+            V_known = None
+            for _ in range(n_epochs):
                 epoch(ws)
                 n_iter += 1
                 if anderson:
-                    history.append(W[ws].ravel())
+                    # iterates are kept whole, so the sequence survives changes of
+                    # the working set between outer iterations
+                    history.append((W.copy(), R.copy(order="K"), offset.copy())
+                                   if keep_residuals else (W.copy(), None, None))
                     if len(history) == anderson + 1:
-                        _extrapolate(design, loss, penalty, W, b, R, offset, mask, ws, history)
+                        _extrapolate(design, loss, penalty, W, b, R, offset, mask, history)
                         history = []
                 if n_iter >= max_iter:
                     break
-            inner = _restricted_gap(design, loss, penalty, W, R, offset, mask, ws)
+            inner, V_known = _restricted_gap(design, loss, penalty, W, R, offset, mask, ws)
             if inner <= target:
                 break
         ws_size *= 2
@@ -136,9 +161,13 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     }
 
 
-def _extrapolate(design, loss, penalty, W, b, R, offset, mask, ws, history):
-    """Anderson extrapolation of the working-set rows, kept if it lowers the objective."""
-    iterates = np.array(history)
+def _extrapolate(design, loss, penalty, W, b, R, offset, mask, history):
+    """Anderson extrapolation of the last iterates, kept if it lowers the objective.
+
+    ``history`` holds (W, R, offset) snapshots; R and offset may be None, in
+    which case the extrapolated point's residual costs one product.
+    """
+    iterates = np.array([h[0].ravel() for h in history])
     U = np.diff(iterates, axis=0)
     G = U @ U.T
     try:
@@ -148,32 +177,47 @@ def _extrapolate(design, loss, penalty, W, b, R, offset, mask, ws, history):
     if not np.isfinite(c).all() or c.sum() == 0.0:
         return
     c /= c.sum()
-    W_acc = W.copy()
-    W_acc[ws] = (c @ iterates[1:]).reshape(len(ws), -1)
+    W_acc = (c @ iterates[1:]).reshape(W.shape)
     y, s = design.y, design.s
+    if history[0][1] is not None:
+        # the residual is affine in W and the weights sum to one
+        R_acc = sum(ck * h[1] for ck, h in zip(c, history[1:], strict=True))
+        offset_acc = sum(ck * h[2] for ck, h in zip(c, history[1:], strict=True))
+        rho_acc = np.where(mask, R_acc + design.expand(offset_acc), 0.0)
+    else:
+        rho_acc = np.where(mask, y - design.expand(b) - design.forward(W_acc), 0.0)
+        R_acc, offset_acc = rho_acc, 0.0
     rho_now = np.where(mask, R + design.expand(offset), 0.0)
-    rho_acc = np.where(mask, y - design.expand(b) - design.forward(W_acc), 0.0)
-    now = loss.value(y, s, y - rho_now) + penalty.value(W[ws])
-    acc = loss.value(y, s, y - rho_acc) + penalty.value(W_acc[ws])
+    now = loss.value(y, s, y - rho_now) + penalty.value(W)
+    acc = loss.value(y, s, y - rho_acc) + penalty.value(W_acc)
     if acc < now:
-        W[ws] = W_acc[ws]
-        R[...] = rho_acc
-        offset[...] = 0.0
+        W[...] = W_acc
+        R[...] = R_acc
+        offset[...] = offset_acc
 
 
 def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws):
-    """Duality gap of the problem restricted to the working-set rows."""
+    """Duality gap of the problem restricted to the working-set rows.
+
+    Returns the gap and, when it was cheaper to compute minus the gradient
+    for all rows than to gather the working set's columns, that full
+    gradient (the outer criterion at the same point then reuses it), else None.
+    """
     s = design.s
     rho = np.where(mask, R + design.expand(offset), 0.0)
     theta = -s * rho
-    # minus the gradient on the working set; centring drops out as rho sums to 0 per task
-    if design.layout == "full":
+    V_full = None
+    if 3 * len(ws) > design.n_features:
+        V_full = -design.adjoint(theta)
+        V = V_full[ws]
+    elif design.layout == "full":
+        # centring drops out of the working-set gradient as rho sums to 0 per task
         V = np.asarray(design.X[:, ws].T @ (s * rho))
     else:
         V = design._rmatvec_with(design.Xs[:, ws], s * rho)
     primal = loss.value(design.y, s, design.y - rho) + penalty.value(W[ws])
     kappa = penalty.dual_scale(V)
     if kappa is None:
-        return np.inf
+        return np.inf, V_full
     dual = -loss.conjugate(design.y, s, kappa * theta) - penalty.conjugate(kappa * V)
-    return primal - dual
+    return primal - dual, V_full
