@@ -66,13 +66,3 @@ html_theme_options = {
 }
 html_context = {"default_mode": "light"}
 
-
-def _quote_abs_bars(app, what, name, obj, options, lines):
-    # alpha_max's docstring writes the max-abs norm as "|.|", which reStructuredText reads as
-    # a substitution reference; quote it until the docstring itself does
-    if name == "mtlreg.alpha_max":
-        lines[:] = [line.replace(" |.| ", " ``|.|`` ") for line in lines]
-
-
-def setup(app):
-    app.connect("autodoc-process-docstring", _quote_abs_bars)

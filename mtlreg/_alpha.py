@@ -14,7 +14,7 @@ def alpha_max(X, Y, penalty="l21", loss="squared", fit_intercept=True, task_weig
 
     W = 0 is optimal exactly when the datafit's gradient at W = 0 (with the
     intercepts fitted) lies in alpha times the penalty's dual-norm ball, so
-    alpha_max is that gradient's dual norm: max |.| for the Lasso, the largest
+    alpha_max is that gradient's dual norm: max ``|.|`` for the Lasso, the largest
     row 2-norm for L2,1 and the spectral norm for the trace norm. The ridge
     term ``l2`` does not change it.
 

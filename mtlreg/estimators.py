@@ -13,16 +13,41 @@ from .penalties import (
     TraceNormPenalty,
 )
 
+# docstring text that depends on the loss: the datafit F, how it compares with
+# scikit-learn's, and the quantity ``tol`` is relative to (the losses' gap_scale)
 _LOSS_TEXT = {
-    "squared": (
-        "    F(W, b) = sum_t w_t / (2 n_t) * sum_{i in I_t} (Y_it - x_i' W_:t - b_t)^2",
-        "Y",
-    ),
-    "logistic": (
-        "    F(W, b) = sum_t w_t / n_t * sum_{i in I_t} log(1 + exp(-y_it (x_i' W_:t + b_t)))\n\n"
-        "    with y_it = +1 for the larger of task t's two labels and -1 for the smaller",
-        "Y",
-    ),
+    "squared": {
+        "datafit": (
+            "    F(W, b) = sum_t w_t / (2 n_t) * sum_{i in I_t} (Y_it - x_i' W_:t - b_t)^2"
+        ),
+        "sklearn": (
+            "With one shared design, every target observed and ``task_weights=None``\n"
+            "    the datafit is scikit-learn's 1 / (2 n) ||Y - XW||_F^2."
+        ),
+        "tol": (
+            "Stop when the duality gap is below ``tol`` times\n"
+            "        sum_t w_t ||y_t - ybar_t||^2 / n_t (scikit-learn's scaling; ybar_t = 0\n"
+            "        without intercept)."
+        ),
+    },
+    "logistic": {
+        "datafit": (
+            "    F(W, b) = sum_t w_t / n_t * sum_{i in I_t} log(1 + exp(-y_it (x_i' W_:t + b_t)))\n"
+            "\n"
+            "    with y_it = +1 for the larger of task t's two labels and -1 for the smaller."
+        ),
+        "sklearn": (
+            "With ``task_weights=None`` (w_t = 1) the datafit is the sum over the tasks of\n"
+            "    each task's mean log-loss (scikit-learn's ``log_loss`` of the task's\n"
+            "    ``predict_proba`` on its observed rows). For a single task it is\n"
+            "    scikit-learn's LogisticRegression datafit\n"
+            "    C * sum_i log(1 + exp(-y_i (x_i' w + b))) divided by C n."
+        ),
+        "tol": (
+            "Stop when the duality gap is below ``tol`` times F at W = 0 (with the\n"
+            "        best intercepts when ``fit_intercept``, else b = 0)."
+        ),
+    },
 }
 
 _PENALTY_TEXT = {
@@ -41,10 +66,62 @@ _PENALTY_TEXT = {
     ),
 }
 
+# The key of each penalty class in _PENALTY_TEXT (the *CV docstrings look their base up here).
+_PENALTY_KEYS = {
+    L1Penalty: "lasso",
+    L21Penalty: "l21",
+    TraceNormPenalty: "trace",
+    MeanRegularizedPenalty: "mean",
+}
 
-def _docstring(kind, loss, penalty_key, solvers):
-    datafit, _ = _LOSS_TEXT[loss]
+_SOLVER_TEXT = {
+    "fista": '"fista": accelerated proximal gradient with backtracking and adaptive restart.',
+    "bcd": (
+        '"bcd": block coordinate descent over feature rows with working sets and\n'
+        "Anderson extrapolation."
+    ),
+    "cg": '"cg": preconditioned conjugate gradient on the quadratic objective.',
+}
+
+
+def _valid_solvers(loss, penalty_key):
+    """The solvers ``fit`` accepts for this loss and penalty, the one "auto" picks last.
+
+    Mirrors mtlreg.solvers.SUPPORTS and choose() (``solve`` refuses the others with a
+    ValueError): "bcd" needs the squared loss and a penalty separable over feature rows
+    (Lasso, L2,1), "cg" the squared loss and a quadratic penalty (mean-regularised);
+    "fista" applies to every model. "auto" takes the first of bcd, cg, fista that applies.
+    """
+    if loss == "squared" and penalty_key in ("lasso", "l21"):
+        return ("fista", "bcd")
+    if loss == "squared" and penalty_key == "mean":
+        return ("fista", "cg")
+    return ("fista",)
+
+
+def _solver_doc(loss, penalty_key):
+    """The ``solver`` entry of a Parameters section (four-space indent, first line bare)."""
+    solvers = _valid_solvers(loss, penalty_key)
+    choices = ", ".join(f'"{s}"' for s in ("auto",) + solvers)
+    lines = []
+    for name in solvers:
+        lines += _SOLVER_TEXT[name].split("\n")
+    if len(solvers) > 1:
+        lines.append(f'"auto" picks "{solvers[-1]}".')
+    else:
+        lines.append('"auto" picks "fista", the only solver that applies to this model.')
+    body = "".join(f"\n        {line}" for line in lines)
+    return f'solver : {{{choices}}}, default="auto"{body}'
+
+
+def _docstring(kind, loss, penalty_key):
+    datafit, sklearn_note, tol = (_LOSS_TEXT[loss][k] for k in ("datafit", "sklearn", "tol"))
     omega, what = _PENALTY_TEXT[penalty_key]
+    solver = _solver_doc(loss, penalty_key)
+    if "bcd" in _valid_solvers(loss, penalty_key):
+        max_iter = "Maximum number of iterations (epochs for coordinate descent)."
+    else:
+        max_iter = "Maximum number of iterations."
     if loss == "squared":
         returns = "predict returns (n_samples, n_tasks) values (or (n_samples,) after a 1-D y)."
     else:
@@ -64,8 +141,9 @@ def _docstring(kind, loss, penalty_key, solvers):
     {datafit}
 
     Each task contributes its mean loss, so ``alpha`` means the same whatever
-    the task sizes. With one shared design, every target observed and
-    ``task_weights=None`` the datafit is scikit-learn's 1 / (2 n) ||Y - XW||_F^2.
+    the task sizes.
+
+    {sklearn_note}
 
     Parameters
     ----------
@@ -80,20 +158,14 @@ def _docstring(kind, loss, penalty_key, solvers):
         tasks equally; "n_samples" uses w_t = T n_t / sum_s n_s (every sample
         counts the same); an array gives positive weights.
     tol : float, default=1e-4
-        Stop when the duality gap is below ``tol`` times sum_t w_t ||y_t - ybar_t||^2 / n_t
-        (scikit-learn's scaling; for the logistic loss, times the loss at W = 0). Where no
-        duality gap is available the norm of the proximal gradient mapping is compared with
-        ``tol`` times that of the gradient at W = 0.
+        {tol}
+        Where no duality gap is available the norm of the proximal gradient
+        mapping is compared with ``tol`` times that of the gradient at W = 0.
     max_iter : int, default=1000
-        Maximum number of iterations (epochs for coordinate descent).
+        {max_iter}
     warm_start : bool, default=False
         Start from the previous solution when refitting.
-    solver : {{{", ".join(repr(s) for s in ("auto",) + solvers)}}}, default="auto"
-        "fista": accelerated proximal gradient with backtracking and adaptive restart.
-        "bcd": block coordinate descent over feature rows with working sets and Anderson
-        extrapolation (squared loss, Lasso and L21). "cg": preconditioned conjugate
-        gradient (squared loss, mean-regularised). "auto" picks "bcd", else "cg", else
-        "fista", whichever applies first.
+    {solver}
     verbose : int, default=0
         Print progress of the solver.
 
@@ -182,40 +254,40 @@ class _Classifier(ClassifierMixin, MultiTaskLinearModel):
 
 
 class LassoRegressor(_Regressor):
-    __doc__ = _docstring("regression", "squared", "lasso", ("fista", "bcd"))
+    __doc__ = _docstring("regression", "squared", "lasso")
     _penalty = L1Penalty
 
 
 class L21Regressor(_Regressor):
-    __doc__ = _docstring("regression", "squared", "l21", ("fista", "bcd"))
+    __doc__ = _docstring("regression", "squared", "l21")
     _penalty = L21Penalty
 
 
 class TraceNormRegressor(_Regressor):
-    __doc__ = _docstring("regression", "squared", "trace", ("fista",))
+    __doc__ = _docstring("regression", "squared", "trace")
     _penalty = TraceNormPenalty
 
 
 class MeanRegularizedRegressor(_Regressor):
-    __doc__ = _docstring("regression", "squared", "mean", ("fista", "cg"))
+    __doc__ = _docstring("regression", "squared", "mean")
     _penalty = MeanRegularizedPenalty
 
 
 class LassoClassifier(_Classifier):
-    __doc__ = _docstring("classification", "logistic", "lasso", ("fista",))
+    __doc__ = _docstring("classification", "logistic", "lasso")
     _penalty = L1Penalty
 
 
 class L21Classifier(_Classifier):
-    __doc__ = _docstring("classification", "logistic", "l21", ("fista",))
+    __doc__ = _docstring("classification", "logistic", "l21")
     _penalty = L21Penalty
 
 
 class TraceNormClassifier(_Classifier):
-    __doc__ = _docstring("classification", "logistic", "trace", ("fista",))
+    __doc__ = _docstring("classification", "logistic", "trace")
     _penalty = TraceNormPenalty
 
 
 class MeanRegularizedClassifier(_Classifier):
-    __doc__ = _docstring("classification", "logistic", "mean", ("fista",))
+    __doc__ = _docstring("classification", "logistic", "mean")
     _penalty = MeanRegularizedPenalty

@@ -10,7 +10,7 @@ observed entry raises ``ValueError`` naming the task, never a NaN score.
 Aggregation over tasks (``multitask=``), for a per-task value m_t:
 
 - ``"uniform_average"``: (1 / T) sum_t m_t (default, except for
-  :func:`explained_variance_score`);
+  :func:`~mtlreg.metrics.explained_variance_score`);
 - ``"sample_weighted"``: sum_t n_t m_t / sum_t n_t;
 - ``"raw_values"``: the array (m_1, ..., m_T);
 - ``"pooled"`` (regression metrics and accuracy): the metric of all observed
@@ -291,7 +291,7 @@ def root_mean_squared_error(Y_true, Y_pred, *, multitask="uniform_average"):
 default="uniform_average"
         (1 / T) sum_t RMSE_t (as scikit-learn averages multi-output RMSE);
         sum_t n_t RMSE_t / sum_t n_t (MALSAR's ``eval_MTL_rmse``, see
-        :func:`malsar_rmse`); the array of RMSE_t; or the pooled
+        :func:`~mtlreg.metrics.malsar_rmse`); the array of RMSE_t; or the pooled
         sqrt(sum_t SSE_t / sum_t n_t).
 
     Returns
@@ -411,7 +411,7 @@ default="pooled"
         by n_t, or the array of EV_t.
     force_finite : bool, default=True
         Zero variance in the denominator scores 1.0 for exact predictions, else
-        0.0 (with False: NaN or -inf), as :func:`r2_score`.
+        0.0 (with False: NaN or -inf), as :func:`~mtlreg.metrics.r2_score`.
 
     Returns
     -------
@@ -589,12 +589,12 @@ def make_multitask_scorer(metric, *, greater_is_better=True, response_method="pr
     For mtlreg's classifiers with 2-D Y, scikit-learn hands the metric
     either ``predict_proba``'s list of (n, 2) arrays or already the (n, T)
     positive-class probabilities (depending on the labels); both are
-    accepted by :func:`roc_auc_score`. ``decision_function`` gives (n, T).
+    accepted by :func:`~mtlreg.metrics.roc_auc_score`. ``decision_function`` gives (n, T).
 
     Parameters
     ----------
     metric : callable
-        ``metric(Y_true, Y_pred, **kwargs) -> float``, e.g. :func:`r2_score`.
+        ``metric(Y_true, Y_pred, **kwargs) -> float``, e.g. :func:`~mtlreg.metrics.r2_score`.
     greater_is_better : bool, default=True
         False for losses; the scorer then returns the negated loss.
     response_method : str or tuple of str, default="predict"
@@ -649,7 +649,7 @@ SCORERS = {
 
 
 def get_scorer_names():
-    """Sorted names accepted by :func:`get_scorer`."""
+    """Sorted names accepted by :func:`~mtlreg.metrics.get_scorer`."""
     return sorted(SCORERS)
 
 
@@ -659,7 +659,7 @@ def get_scorer(scoring):
     Parameters
     ----------
     scoring : str or callable
-        One of :func:`get_scorer_names` (e.g. ``"mt_r2"``,
+        One of :func:`~mtlreg.metrics.get_scorer_names` (e.g. ``"mt_r2"``,
         ``"mt_neg_mean_squared_error"``, ``"mt_neg_root_mean_squared_error"``,
         ``"mt_neg_nmse"``, ``"mt_explained_variance"``, ``"mt_accuracy"``,
         ``"mt_roc_auc"``), or a callable returned unchanged.

@@ -24,6 +24,7 @@ from .._param_validation import (
 )
 from .._progress import Progress
 from ..estimators import (
+    _PENALTY_KEYS,
     L21Classifier,
     L21Regressor,
     LassoClassifier,
@@ -32,6 +33,7 @@ from ..estimators import (
     MeanRegularizedRegressor,
     TraceNormClassifier,
     TraceNormRegressor,
+    _solver_doc,
 )
 from ..solvers import SOLVERS
 from ._path import alpha_grid, solve_path
@@ -234,30 +236,45 @@ def _cv_results(scores, alphas, l2s):
 
 
 def _cv_doc(base):
+    penalty_key = _PENALTY_KEYS[base._penalty]
+    ref = f":class:`~mtlreg.{base.__name__}`"
+    if penalty_key == "mean":
+        top = (
+            "10 times the datafit's curvature (its gradient's\n"
+            "        Lipschitz constant; this penalty has no alpha_max, no alpha makes W zero)"
+        )
+    else:
+        top = "alpha_max (:func:`~mtlreg.alpha_max`)"
+    solver = _solver_doc(base._loss, penalty_key)
     return f"""{base.__name__} with alpha (and optionally l2) chosen by cross-validation.
 
-    The folds are drawn once (default: :class:`TaskKFold`, which puts part of
+    The folds are drawn once (default:
+    :class:`~mtlreg.model_selection.TaskKFold`, which puts part of
     every task's rows in every fold); each fold then runs one warm-started
     regularisation path over the whole alpha grid, for each l2 in ``l2s``,
     and every solution is scored on the held-out rows with the scorer
     GridSearchCV would use for the same ``scoring``. The best (alpha, l2) by
     mean score is refitted on all data. The objective is that of
-    :class:`{base.__name__}`.
+    {ref}.
 
     Parameters
     ----------
     alphas : int or array-like, default=100
-        Number of alphas on the default grid (log-spaced from alpha_max down to
-        ``eps * alpha_max``, computed on all the data), or the alphas themselves.
+        Number of alphas on the default grid, or the alphas themselves. The
+        default grid is log-spaced from {top}
+        down to ``eps`` times that, computed on all the data.
     eps : float, default=1e-3
-        alpha_min / alpha_max of the default grid.
+        Smallest / largest alpha of the default grid.
     l2s : array-like, default=None
         Values of the ridge strength ``l2`` to try; None means l2 = 0 only.
-    fit_intercept, task_weights, tol, max_iter, solver
-        As for :class:`{base.__name__}`.
+    fit_intercept, task_weights, tol, max_iter
+        As for {ref}.
+    {solver}
+        The same solver runs every fold's path and the final refit.
     cv : int, cross-validation splitter or iterable, default=None
-        None: 5 folds of TaskKFold(shuffle=True, random_state=0); an int: that many
-        TaskKFold folds; else any splitter or iterable of (train, test) indices.
+        None: 5 folds of ``TaskKFold(shuffle=True, random_state=0)``; an int: that
+        many :class:`~mtlreg.model_selection.TaskKFold` folds; else any splitter or
+        iterable of (train, test) indices.
     scoring : str, callable, list, tuple or dict, default=None
         A single scorer as GridSearchCV's ``scoring`` accepts; None means the
         estimator's ``score`` (mean per-task R^2, or accuracy for classifiers).

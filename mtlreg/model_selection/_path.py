@@ -78,7 +78,8 @@ def regularization_path(
     follow ``sklearn.linear_model.enet_path``.
 
     Minimises, for each alpha, sum_t w_t * loss_t(w_t, b_t) + Omega_alpha(W)
-    + l2/2 ||W||_F^2 (see the estimators for each penalty's Omega).
+    + l2/2 ||W||_F^2 (each penalty's Omega is written out in the estimators'
+    docstrings, e.g. :class:`~mtlreg.L21Regressor`).
 
     Parameters
     ----------
@@ -98,8 +99,14 @@ def regularization_path(
         "mean", which has no alpha_max, from 10 times the datafit curvature).
     l2 : float, default=0.0
         Ridge strength l2/2 ||W||_F^2, fixed along the path.
-    fit_intercept, task_weights, tol, max_iter, solver
+    fit_intercept, task_weights, tol, max_iter
         As for the estimators.
+    solver : {"auto", "fista", "bcd"}, default="auto"
+        "fista" applies to every penalty and loss. "bcd" (block coordinate
+        descent) needs ``loss="squared"`` with ``penalty="lasso"`` or ``"l21"``.
+        "auto" picks "bcd" there, the conjugate gradient solver for
+        ``loss="squared"`` with ``penalty="mean"`` (which cannot be named here)
+        and "fista" otherwise.
     coef_init : array-like of shape (n_tasks, n_features), default=None
         Starting coefficients for the first alpha.
     verbose : int, default=0
@@ -171,7 +178,8 @@ def _make_path(penalty, name, what):
     path.__doc__ = (
         f"Regularisation path of the {what}.\n\n"
         f"``regularization_path(X, y, penalty={penalty!r}, **kwargs)``: see\n"
-        f":func:`regularization_path` for the parameters and returned arrays.\n"
+        f":func:`~mtlreg.model_selection.regularization_path` for the parameters and\n"
+        f"returned arrays.\n"
     )
     return path
 
