@@ -29,16 +29,20 @@ def metric(problem):
     return LW, Lb
 
 
-def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0):
+def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, shrink=0.9):
     """Minimise datafit(W, b) + penalty(W) from (W0, b0).
 
     The steps come from a (diagonal) quadratic upper bound of the datafit,
-    see ``metric``, scaled up by 2 whenever the sufficient-decrease test
-    fails. The
-    momentum restarts whenever it points uphill (O'Donoghue & Candes'
-    gradient scheme), which restores linear convergence on strongly convex
-    problems. The stopping measure (duality gap or gradient mapping) is
-    checked at the start and every ``check_every`` iterations.
+    see ``metric``. The bound is global; the curvature along the path is
+    often much lower (the logistic loss is far flatter than its 1/4 bound
+    away from the decision boundary), so every iteration first tries the
+    metric scaled by ``shrink`` and doubles it while the sufficient-decrease
+    test fails, with the momentum weights adjusted to the changing step as
+    in Scheinberg, Goldfarb & Bai (2014). The momentum restarts whenever it
+    points uphill (O'Donoghue & Candes' gradient scheme), which restores
+    linear convergence on strongly convex problems. The stopping measure
+    (duality gap or gradient mapping) is checked at the start and every
+    ``check_every`` iterations.
 
     Returns a dict with W, b, n_iter, criterion, kind, converged, objective.
     """
@@ -61,7 +65,11 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0):
     n_iter = 0
     converged = False
     slack = 1e-13
+    try_shrink = True
     for n_iter in range(1, max_iter + 1):
+        L_prev = L
+        if try_shrink:
+            LW, Lb, L = shrink * LW, shrink * Lb, shrink * L
         zfull = zy + design.expand(yb)
         f_y = loss.value(y_obs, s, zfull)
         G = loss.grad(y_obs, s, zfull)
@@ -78,10 +86,15 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0):
             if f_n <= bound + slack * max(1.0, abs(f_y)) or sq == 0.0:
                 break
             LW, Lb, L = 2.0 * LW, 2.0 * Lb, 2.0 * L
+        # once the predicted decrease is down at rounding level the test above
+        # passes on noise: a step that kept shrinking would then grow without bound
+        try_shrink = 0.5 * sq > 1e3 * slack * max(1.0, abs(f_y))
         # restart when the step goes against the momentum direction (in the metric)
         if float(np.sum(LW * (yW - nW) * (nW - xW)) + np.sum(Lb * (yb - nb) * (nb - xb))) > 0:
             t = 1.0
-        t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        # t_{k+1}^2 - t_{k+1} = t_k^2 L_{k+1} / L_k keeps the accelerated rate with
+        # a step that changes between iterations
+        t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t * L / L_prev))
         beta = (t - 1.0) / t_next
         yW = nW + beta * (nW - xW)
         yb = nb + beta * (nb - xb)
