@@ -151,6 +151,8 @@ def solve(problem, solver, W0, b0, tol, max_iter, verbose, owner):
         needs = {
             "bcd": "the squared loss and a penalty separable over feature rows (Lasso, L21)",
             "cg": "the squared loss and a quadratic penalty (mean-regularised)",
+            "prox_newton": "the logistic loss and a penalty separable over feature rows "
+            "(Lasso, L21)",
         }[solver]
         raise ValueError(
             f"solver={solver!r} needs {needs}; {owner} cannot use it. "

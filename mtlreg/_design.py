@@ -215,24 +215,44 @@ def column_curvature(design):
     """
     cache = design.__dict__.setdefault("_cache", {})
     if "column_curvature" not in cache:
-        X = design.X if design.layout == "full" else design.Xs
-        if sp.issparse(X):
-            sq = X.multiply(X)
-            if design.layout == "full":
-                raw = np.asarray(sq.T @ design.s)
-            else:
-                raw = design._rmatvec_with(sq, design.s)
-        elif design.layout == "full":
-            raw = _weighted_squares(X, design.s)
-        else:
-            # task by task: each block of rows meets one column of weights
-            raw = np.column_stack([
-                _weighted_squares(X[lo:hi], design.s[lo:hi, None])[:, 0]
-                for lo, hi in zip(design.ptr[:-1], design.ptr[1:], strict=True)
-            ]) if design.n_tasks else np.zeros((design.n_features, 0))
-        weights = design.task_sum(design.s)
-        cache["column_curvature"] = np.maximum(raw - weights * design.xbar**2, 0.0)
+        cache["column_curvature"] = weighted_curvature(design, design.s, design.xbar)
     return cache["column_curvature"]
+
+
+def weighted_means(design, S):
+    """(n_features, n_tasks) S-weighted mean of each column over each task's rows.
+
+    S has the layout of the design's targets; a task with no weight gets 0.
+    """
+    totals = design.task_sum(S)
+    if design.layout == "full":
+        sums = np.asarray(design.X.T @ S)
+    else:
+        sums = design._rmatvec_with(design.Xs, S)
+    return sums / np.where(totals > 0.0, totals, 1.0)
+
+
+def weighted_curvature(design, S, xbar):
+    """(n_features, n_tasks) sum_i S_it (x_ij - xbar_jt)^2, xbar the S-weighted means
+    (or zero, for an uncentred design)."""
+    X = design.X if design.layout == "full" else design.Xs
+    if sp.issparse(X):
+        sq = X.multiply(X)
+        if design.layout == "full":
+            raw = np.asarray(sq.T @ S)
+        else:
+            raw = design._rmatvec_with(sq, S)
+    elif design.layout == "full":
+        raw = _weighted_squares(X, S)
+    elif design.n_tasks:
+        # task by task: each block of rows meets one column of weights
+        raw = np.column_stack([
+            _weighted_squares(X[lo:hi], S[lo:hi, None])[:, 0]
+            for lo, hi in zip(design.ptr[:-1], design.ptr[1:], strict=True)
+        ])
+    else:
+        raw = np.zeros((design.n_features, 0))
+    return np.maximum(raw - design.task_sum(S) * xbar**2, 0.0)
 
 
 def _weighted_squares(X, S, block_bytes=2**23):

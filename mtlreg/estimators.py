@@ -81,6 +81,10 @@ _SOLVER_TEXT = {
         "Anderson extrapolation."
     ),
     "cg": '"cg": preconditioned conjugate gradient on the quadratic objective.',
+    "prox_newton": (
+        '"prox_newton": proximal Newton steps, each solved by coordinate descent\n'
+        "over a working set of feature rows, with a backtracking line search."
+    ),
 }
 
 
@@ -89,11 +93,14 @@ def _valid_solvers(loss, penalty_key):
 
     Mirrors mtlreg.solvers.SUPPORTS and choose() (``solve`` refuses the others with a
     ValueError): "bcd" needs the squared loss and a penalty separable over feature rows
-    (Lasso, L2,1), "cg" the squared loss and a quadratic penalty (mean-regularised);
-    "fista" applies to every model. "auto" takes the first of bcd, cg, fista that applies.
+    (Lasso, L2,1), "cg" the squared loss and a quadratic penalty (mean-regularised),
+    "prox_newton" the logistic loss and a row-separable penalty; "fista" applies to
+    every model. "auto" takes the first of bcd, cg, prox_newton, fista that applies.
     """
     if loss == "squared" and penalty_key in ("lasso", "l21"):
         return ("fista", "bcd")
+    if loss == "logistic" and penalty_key in ("lasso", "l21"):
+        return ("fista", "prox_newton")
     if loss == "squared" and penalty_key == "mean":
         return ("fista", "cg")
     return ("fista",)
@@ -120,6 +127,8 @@ def _docstring(kind, loss, penalty_key):
     solver = _solver_doc(loss, penalty_key)
     if "bcd" in _valid_solvers(loss, penalty_key):
         max_iter = "Maximum number of iterations (epochs for coordinate descent)."
+    elif "prox_newton" in _valid_solvers(loss, penalty_key):
+        max_iter = "Maximum number of iterations (Newton steps for proximal Newton)."
     else:
         max_iter = "Maximum number of iterations."
     if loss == "squared":

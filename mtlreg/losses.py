@@ -59,6 +59,12 @@ class LogisticLoss:
     def conjugate(self, y, s, theta):
         return float(_kernels.logistic_conjugate(y, s, np.ascontiguousarray(theta)))
 
+    def hessian_diagonal(self, y, s, z):
+        """Second derivative of each entry's term in z (the datafit is separable in z)."""
+        out = np.empty_like(s)
+        _kernels.logistic_curvature(y, s, np.ascontiguousarray(z), out)
+        return out
+
     def fit_intercept(self, design, zW, b, max_iter=100):
         """Newton's method per task on the intercepts (one dimension each)."""
         b = np.broadcast_to(np.asarray(b, dtype=np.float64), (design.n_tasks,)).copy()

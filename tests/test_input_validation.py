@@ -23,6 +23,8 @@ CLASSIFIERS = [LassoClassifier, L21Classifier, TraceNormClassifier, MeanRegulari
 ALL_ESTIMATORS = REGRESSORS + CLASSIFIERS
 BCD_OK = [LassoRegressor, L21Regressor]
 BCD_NOT_OK = [c for c in ALL_ESTIMATORS if c not in BCD_OK]
+PN_OK = [LassoClassifier, L21Classifier]
+PN_NOT_OK = [c for c in ALL_ESTIMATORS if c not in PN_OK]
 
 BAD = (ValueError, TypeError)
 NONFINITE = r"(?i)nan|inf|finite"
@@ -184,12 +186,22 @@ def test_bcd_only_for_lasso_and_l21_regressors(cls):
         cls(alpha=0.1, solver="bcd").fit(X, Y)
 
 
-@pytest.mark.parametrize("cls", BCD_OK, ids=_ids(BCD_OK))
-@pytest.mark.parametrize("solver", ["auto", "fista", "bcd"])
+@pytest.mark.parametrize("cls", PN_NOT_OK, ids=_ids(PN_NOT_OK))
+def test_prox_newton_only_for_lasso_and_l21_classifiers(cls):
+    X, Y = make_data(cls)
+    with pytest.raises(BAD, match=r"(?i)solver|prox_newton"):
+        cls(alpha=0.1, solver="prox_newton").fit(X, Y)
+
+
+@pytest.mark.parametrize("cls", BCD_OK + PN_OK, ids=_ids(BCD_OK + PN_OK))
+@pytest.mark.parametrize("solver", ["auto", "fista", "specialised"])
 def test_valid_solvers_are_accepted(cls, solver):
+    if solver == "specialised":
+        solver = "bcd" if cls in BCD_OK else "prox_newton"
     X, Y = make_data(cls)
     est = cls(alpha=0.1, solver=solver).fit(X, Y)
     assert np.all(np.isfinite(est.coef_))
+    assert est.solver_ == (_solvers(cls)[1] if solver == "auto" else solver)
 
 
 @all_estimators
@@ -256,7 +268,11 @@ def test_unfitted_raises_not_fitted(cls):
 # convergence and numerical robustness
 # --------------------------------------------------------------------------
 def _solvers(cls):
-    return ["fista", "bcd"] if cls in BCD_OK else ["fista"]
+    if cls in BCD_OK:
+        return ["fista", "bcd"]
+    if cls in PN_OK:
+        return ["fista", "prox_newton"]
+    return ["fista"]
 
 
 @all_estimators

@@ -9,7 +9,7 @@ import mtlreg
 from mtlreg._base import build_problem, check_targets
 from mtlreg._design import lipschitz
 from mtlreg.penalties import L1Penalty, L21Penalty, MeanRegularizedPenalty, TraceNormPenalty
-from mtlreg.solvers import bcd, fista
+from mtlreg.solvers import bcd, fista, prox_newton
 
 PENALTIES = [L1Penalty, L21Penalty, TraceNormPenalty, MeanRegularizedPenalty]
 
@@ -175,6 +175,25 @@ def test_duality_gap_nonnegative_and_vanishes(loss, cls, l2):
         gaps.append(res["criterion"])
         assert res["criterion"] >= -1e-12
     assert gaps[-1] <= 1e-10 and gaps[-1] < gaps[0]
+
+
+@pytest.mark.parametrize("cls", [L1Penalty, L21Penalty])
+@pytest.mark.parametrize("layout", ["full", "stacked"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_prox_newton_gap_vanishes_at_fistas_solution(cls, layout, sparse, fit_intercept):
+    X, Y = _data("missing", "logistic", seed=8, sparse=sparse)
+    prob = _problem(X, Y, "logistic", cls(0.03, 0.1), fit_intercept, layout=layout)
+    gaps = []
+    for max_iter in (1, 3, 100):
+        res = prox_newton(prob, np.zeros((6, 3)), np.zeros(3), tol=1e-13, max_iter=max_iter)
+        assert res["criterion"] >= -1e-12
+        gaps.append(res["criterion"])
+    assert res["converged"] and gaps[-1] <= 1e-11 and gaps[-1] < gaps[0]
+    ref = fista(prob, np.zeros((6, 3)), np.zeros(3), tol=1e-13, max_iter=20000)
+    np.testing.assert_allclose(res["W"], ref["W"], atol=1e-6)
+    np.testing.assert_allclose(res["b"], ref["b"], atol=1e-6)
+    assert res["objective"] == pytest.approx(ref["objective"], rel=1e-10)
 
 
 def test_bcd_gap_matches_fista_solution():

@@ -7,6 +7,7 @@ from .._base import build_design, check_targets, solve
 from .._design import lipschitz
 from ..losses import LOSSES
 from ..penalties import L1Penalty, L21Penalty, MeanRegularizedPenalty, TraceNormPenalty
+from ..solvers import SOLVERS
 from ..solvers._problem import Problem
 
 PENALTIES = {
@@ -101,12 +102,12 @@ def regularization_path(
         Ridge strength l2/2 ||W||_F^2, fixed along the path.
     fit_intercept, task_weights, tol, max_iter
         As for the estimators.
-    solver : {"auto", "fista", "bcd"}, default="auto"
+    solver : {"auto", "fista", "bcd", "cg", "prox_newton"}, default="auto"
         "fista" applies to every penalty and loss. "bcd" (block coordinate
-        descent) needs ``loss="squared"`` with ``penalty="lasso"`` or ``"l21"``.
-        "auto" picks "bcd" there, the conjugate gradient solver for
-        ``loss="squared"`` with ``penalty="mean"`` (which cannot be named here)
-        and "fista" otherwise.
+        descent) needs ``loss="squared"`` with ``penalty="lasso"`` or ``"l21"``,
+        "cg" (conjugate gradient) ``loss="squared"`` with ``penalty="mean"``,
+        "prox_newton" ``loss="logistic"`` with ``penalty="lasso"`` or ``"l21"``.
+        "auto" picks the one of these that applies, and "fista" otherwise.
     coef_init : array-like of shape (n_tasks, n_features), default=None
         Starting coefficients for the first alpha.
     verbose : int, default=0
@@ -131,8 +132,10 @@ def regularization_path(
         raise ValueError(f"penalty must be one of {sorted(PENALTIES)}; got {penalty!r}.")
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {loss!r}.")
-    if solver not in ("auto", "fista", "bcd"):
-        raise ValueError(f"solver must be 'auto', 'fista' or 'bcd'; got {solver!r}.")
+    if solver != "auto" and solver not in SOLVERS:
+        raise ValueError(
+            f"solver must be 'auto' or one of {sorted(SOLVERS)}; got {solver!r}."
+        )
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64, input_name="X")
     Y, _, one_d = check_targets(y, X.shape[0], loss == "logistic", name="y")
     design, _ = build_design(X, Y, fit_intercept, task_weights)

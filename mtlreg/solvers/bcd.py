@@ -37,15 +37,21 @@ def _columns(design):
     return cache["columns"]
 
 
-def _epoch_function(design, R, offset, W, lip, l1, l21, l2):
-    """One compiled epoch over a working set, for this design's layout and storage."""
-    Xc, s, xbar = _columns(design), design.s, design.xbar
+def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_weights=False):
+    """One compiled epoch over a working set, for this design's layout and storage.
+
+    Coordinate descent on sum s/2 (residual)^2 + penalty rows, the design
+    centred by ``xbar`` (the s-weighted column means, or zero). ``R``,
+    ``offset``, ``W`` are updated in place. ``per_task_weights`` says that s
+    is constant over each task's rows (full layout), which a faster kernel uses.
+    """
+    Xc = _columns(design)
     if design.layout == "full":
         if sp.issparse(Xc):
             return lambda ws: _kernels.bcd_epoch_csc(
                 Xc.data, Xc.indices, Xc.indptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2
             )
-        if np.all(s > 0.0):
+        if per_task_weights:
             s_task = np.ascontiguousarray(s[0])
             return lambda ws: _kernels.bcd_epoch_dense_observed(
                 Xc, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2
@@ -63,6 +69,22 @@ def _epoch_function(design, R, offset, W, lip, l1, l21, l2):
     return lambda ws: _kernels.bcd_epoch_stacked_dense(
         Xc, design.ptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2
     )
+
+
+def working_set(penalty, W, V, alpha, ws_size, p0):
+    """Rows in use plus the worst violators of the optimality condition ||V_j||_* <= alpha.
+
+    V is minus the datafit's gradient. Rows that satisfy the condition are
+    left out; the size is at least ``ws_size``, twice the support and ``p0``.
+    Returns the sorted rows and the size used.
+    """
+    support = np.flatnonzero(np.any(W != 0.0, axis=1))
+    score = penalty.row_dual_norms(V) / max(alpha, np.finfo(np.float64).tiny)
+    score[support] = np.inf
+    n_candidates = int(np.sum(score >= 1.0 - 1e-12))
+    ws_size = min(max(ws_size, 2 * len(support), p0), max(n_candidates, len(support), 1))
+    ws = np.sort(np.argsort(-score, kind="stable")[:ws_size]).astype(np.int64)
+    return ws, ws_size
 
 
 def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=50,
@@ -92,7 +114,8 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         # the dense kernels sweep the residual task by task
         R = np.asfortranarray(R)
     offset = np.zeros(n_tasks)
-    epoch = _epoch_function(design, R, offset, W, lip, l1, l21, l2)
+    epoch = epoch_function(design, design.s, design.xbar, R, offset, W, lip, l1, l21, l2,
+                           per_task_weights=bool(np.all(mask)))
 
     n_iter = 0
     ws_size = p0
@@ -117,14 +140,7 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
             break
         if n_iter >= max_iter:
             break
-        # working set: rows in use plus the worst violators of the optimality
-        # condition ||V_j||_* <= alpha; rows that satisfy it are left out
-        support = np.flatnonzero(np.any(W != 0.0, axis=1))
-        score = penalty.row_dual_norms(V) / max(l1 + l21, np.finfo(np.float64).tiny)
-        score[support] = np.inf
-        n_candidates = int(np.sum(score >= 1.0 - 1e-12))
-        ws_size = min(max(ws_size, 2 * len(support), p0), max(n_candidates, len(support), 1))
-        ws = np.sort(np.argsort(-score, kind="stable")[:ws_size]).astype(np.int64)
+        ws, ws_size = working_set(penalty, W, V, l1 + l21, ws_size, p0)
         target = 0.3 * crit
         # a gap check costs ~0.3 ms of NumPy calls whatever the size: on small
         # working sets, run enough epochs between checks to amortise it
