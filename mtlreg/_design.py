@@ -105,8 +105,15 @@ class StackedDesign:
             Xs = X.tocsr()[order]
             Xs.sort_indices()
             self.Xs = Xs
+        elif np.array_equal(order, np.arange(n_samples)):
+            # rows already grouped by task: no copy when X is column-major float64
+            self.Xs = np.asfortranarray(X, dtype=np.float64)
         else:
-            self.Xs = np.ascontiguousarray(X[order], dtype=np.float64)
+            # column-major, as every stacked kernel reads columns within a task's
+            # rows; filled column by column so X is never held twice over
+            self.Xs = np.empty((len(order), X.shape[1]), order="F")
+            for j in range(X.shape[1]):
+                self.Xs[:, j] = X[order, j]
         self.s = (task_weights / n_obs)[self.task_of]
         self.y = Y[order, self.task_of]
         if fit_intercept:
@@ -135,7 +142,7 @@ class StackedDesign:
             Xs = sp.csr_matrix(Xs)
             _kernels.stacked_rmatvec_csr(Xs.data, Xs.indices, Xs.indptr, self.ptr, g, GT)
         else:
-            _kernels.stacked_rmatvec_dense(np.ascontiguousarray(Xs), self.ptr, g, GT)
+            _kernels.stacked_rmatvec_dense(np.asfortranarray(Xs), self.ptr, g, GT)
         return GT.T
 
     def forward(self, W):

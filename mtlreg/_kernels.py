@@ -32,6 +32,11 @@ def njit(cache=True, **options):
 
     return decorate
 
+# Reassociating the sums lets LLVM vectorise the per-task dot products; it
+# changes results by rounding only (no assumption about NaN or infinities).
+_FAST = {"reassoc", "contract"}
+
+
 # ---------------------------------------------------------------------------
 # Per-task products for the stacked layout: row i belongs to task task_of[i]
 # and only meets that task's coefficient vector.
@@ -40,28 +45,31 @@ def njit(cache=True, **options):
 
 @njit(cache=True)
 def stacked_matvec_dense(X, ptr, WT, out):
+    """out[i] = X[i] . WT[t] for the rows i of each task t; X column-major."""
     n_tasks = ptr.shape[0] - 1
     n_features = X.shape[1]
     for t in range(n_tasks):
         for i in range(ptr[t], ptr[t + 1]):
-            acc = 0.0
-            for j in range(n_features):
-                acc += X[i, j] * WT[t, j]
-            out[i] = acc
+            out[i] = 0.0
+        for j in range(n_features):
+            w = WT[t, j]
+            # sparse models skip most columns
+            if w != 0.0:
+                for i in range(ptr[t], ptr[t + 1]):
+                    out[i] += X[i, j] * w
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST)
 def stacked_rmatvec_dense(X, ptr, g, GT):
+    """GT[t, j] = sum of g[i] X[i, j] over the rows i of task t; X column-major."""
     n_tasks = ptr.shape[0] - 1
     n_features = X.shape[1]
     for t in range(n_tasks):
         for j in range(n_features):
-            GT[t, j] = 0.0
-        for i in range(ptr[t], ptr[t + 1]):
-            gi = g[i]
-            if gi != 0.0:
-                for j in range(n_features):
-                    GT[t, j] += gi * X[i, j]
+            acc = 0.0
+            for i in range(ptr[t], ptr[t + 1]):
+                acc += g[i] * X[i, j]
+            GT[t, j] = acc
 
 
 @njit(cache=True)
@@ -279,11 +287,6 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
             break
     for t in range(n_tasks):
         out[t] = out[t] / (lip[t] + l2 + l21 / r)
-
-
-# Reassociating the sums lets LLVM vectorise the per-task dot products; it
-# changes results by rounding only (no assumption about NaN or infinities).
-_FAST = {"reassoc", "contract"}
 
 
 @njit(cache=True)
