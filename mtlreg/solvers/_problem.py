@@ -73,3 +73,16 @@ class Problem:
         scale, g0_norm = cache[key]
         tiny = np.finfo(np.float64).tiny
         return {"gap": tol * max(scale, tiny), "grad": tol * max(g0_norm, tiny)}
+
+
+def result(W, b, n_iter, crit, kind, converged, primal):
+    """The dict every solver returns."""
+    return {
+        "W": W,
+        "b": b,
+        "n_iter": n_iter,
+        "criterion": crit,
+        "kind": kind,
+        "converged": converged,
+        "objective": primal,
+    }

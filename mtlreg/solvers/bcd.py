@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from .. import _kernels
 from .._blas import product_flops
 from .._design import column_curvature
+from ._problem import result
 
 # rough costs on one core, only used to balance epochs against checks
 _FLOPS_PER_SECOND = 5e9
@@ -166,15 +167,7 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
                 break
         ws_size *= 2
     # residual bookkeeping drifts by rounding only: the returned model is exact
-    return {
-        "W": W,
-        "b": b,
-        "n_iter": n_iter,
-        "criterion": crit,
-        "kind": kind,
-        "converged": converged,
-        "objective": primal,
-    }
+    return result(W, b, n_iter, crit, kind, converged, primal)
 
 
 def _extrapolate(design, loss, penalty, W, b, R, offset, mask, history):

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._design import column_curvature
 from .._design import lipschitz as estimate_lipschitz
+from ._problem import result
 
 
 def supports(problem):
@@ -63,12 +64,4 @@ def cg(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, check_every=10):
     if n_iter % check_every != 0:
         crit, kind, b, primal, _ = problem.criterion(W, b, L)
         converged = crit <= thresholds[kind]
-    return {
-        "W": W,
-        "b": b,
-        "n_iter": n_iter,
-        "criterion": crit,
-        "kind": kind,
-        "converged": converged,
-        "objective": primal,
-    }
+    return result(W, b, n_iter, crit, kind, converged, primal)

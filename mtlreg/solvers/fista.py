@@ -4,6 +4,7 @@ import numpy as np
 
 from .._design import column_curvature
 from .._design import lipschitz as estimate_lipschitz
+from ._problem import result
 
 
 def metric(problem):
@@ -58,7 +59,7 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
     zx = design.forward(xW)
     crit, kind, b_best, primal, _ = problem.criterion(xW, xb, L, zW=zx)
     if crit <= thresholds[kind]:
-        return _result(xW, b_best, 0, crit, kind, True, primal)
+        return result(xW, b_best, 0, crit, kind, True, primal)
     xb = b_best
     yW, yb, zy = xW.copy(), xb.copy(), zx.copy()
     t = 1.0
@@ -108,16 +109,4 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
             if crit <= thresholds[kind]:
                 converged = True
                 break
-    return _result(xW, b_best, n_iter, crit, kind, converged, primal)
-
-
-def _result(W, b, n_iter, crit, kind, converged, primal):
-    return {
-        "W": W,
-        "b": b,
-        "n_iter": n_iter,
-        "criterion": crit,
-        "kind": kind,
-        "converged": converged,
-        "objective": primal,
-    }
+    return result(xW, b_best, n_iter, crit, kind, converged, primal)

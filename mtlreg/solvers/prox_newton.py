@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._design import weighted_curvature, weighted_means
+from ._problem import result
 from .bcd import epoch_function, working_set
 
 
@@ -117,12 +118,4 @@ def prox_newton(problem, W0, b0, tol=1e-4, max_iter=100, verbose=0, p0=50, max_e
         b = design.task_sum(s * resid) / np.maximum(design.task_sum(s), tiny)
         if not problem.fit_intercept:
             b = np.zeros(design.n_tasks)
-    return {
-        "W": W,
-        "b": b,
-        "n_iter": n_iter,
-        "criterion": crit,
-        "kind": kind,
-        "converged": converged,
-        "objective": primal,
-    }
+    return result(W, b, n_iter, crit, kind, converged, primal)
