@@ -147,12 +147,15 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         # working sets, run enough epochs between checks to amortise it
         epoch_seconds = len(ws) * row_flops / _FLOPS_PER_SECOND
         n_epochs = int(min(max(inner_check, np.ceil(_CHECK_SECONDS / epoch_seconds)), 20))
+        # an extrapolation costs about as much as a check: worth it only when the
+        # epochs it can save cost more
+        extrapolate = anderson and (anderson + 1) * epoch_seconds > _CHECK_SECONDS
         while n_iter < max_iter:
             V_known = None
             for _ in range(n_epochs):
                 epoch(ws)
                 n_iter += 1
-                if anderson:
+                if extrapolate:
                     # iterates are kept whole, so the sequence survives changes of
                     # the working set between outer iterations
                     history.append((W.copy(), R.copy(order="K"), offset.copy())
