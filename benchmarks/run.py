@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _harness, _peers
 
-SUITES = ("shared", "pertask", "logistic", "startup", "memory")
+SUITES = ("shared", "pertask", "logistic", "startup", "memory", "scaling")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -61,10 +61,17 @@ def main(argv=None):
         _harness.log("warming up the JIT-compiled solvers (not timed)")
         _peers.warm_up()
 
-    from . import suite_logistic, suite_memory, suite_pertask, suite_shared, suite_startup
+    from . import (
+        suite_logistic,
+        suite_memory,
+        suite_pertask,
+        suite_scaling,
+        suite_shared,
+        suite_startup,
+    )
 
     modules = {"shared": suite_shared, "pertask": suite_pertask, "logistic": suite_logistic,
-               "startup": suite_startup, "memory": suite_memory}
+               "startup": suite_startup, "memory": suite_memory, "scaling": suite_scaling}
     tables = []
     for name in suites:
         t0 = time.perf_counter()
@@ -88,6 +95,11 @@ def main(argv=None):
         from . import _plots
 
         for path in _plots.draw(result, out_path.parent, stem=out_path.stem):
+            _harness.log(f"wrote {path}")
+    if not args.no_plots and "scaling" in result["suites"]:
+        from . import _plots
+
+        for path in _plots.draw_scaling(result, out_path.parent, stem=out_path.stem):
             _harness.log(f"wrote {path}")
     return result
 
