@@ -285,6 +285,12 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
         r -= step
         if -step <= 1e-14 * r:
             break
+    if r <= 0.0:
+        # ||a|| exceeded l21 by rounding only (psi(0) evaluated to 0): the row is
+        # exactly at its threshold, where the minimiser is zero
+        for t in range(n_tasks):
+            out[t] = 0.0
+        return
     for t in range(n_tasks):
         out[t] = out[t] / (lip[t] + l2 + l21 / r)
 

@@ -225,3 +225,28 @@ def test_alpha_max_is_the_zero_threshold(loss, penalty, kind):
     assert np.all(at.coef_ == 0.0)
     below = est_cls(alpha=0.99 * a, tol=1e-10, max_iter=10000).fit(X, Y)
     assert np.any(below.coef_ != 0.0)
+
+
+def test_row_prox_at_its_threshold_returns_zero():
+    """A row whose norm exceeds l21 by rounding only (regression: division by zero in the
+    compiled kernel along a warm-started School path)."""
+    from mtlreg._kernels import _row_prox
+
+    rng = np.random.default_rng(3)
+    found = 0
+    for _ in range(2000):
+        grad = rng.standard_normal(20)
+        norm2 = float(np.sum(grad * grad))
+        l21 = np.sqrt(norm2)
+        for _ in range(4):
+            l21 = np.nextafter(l21, 0.0)
+            psi = -1.0 + float(np.sum(grad * grad / (l21 * l21)))
+            if norm2 > l21 * l21 and psi == 0.0:
+                break
+        else:
+            continue
+        found += 1
+        out = np.empty(20)
+        _row_prox(np.zeros(20), grad, rng.uniform(0.5, 2.0, 20), 0.0, l21, 0.0, out)
+        assert np.all(np.isfinite(out)) and np.linalg.norm(out) < 1e-12
+    assert found > 0
