@@ -84,7 +84,10 @@ def _encode_labels(Y, n_samples, name, labels_only):
             f"X and {name} have inconsistent numbers of samples: X has {n_samples} rows, "
             f"{name} has {Y.shape[0]}."
         )
-    classes, encoded = [], np.full(Y.shape, np.nan)
+    # column-major: the loop reads each task's column contiguously, which with
+    # many tasks (a NaN-padded Y of n x T) is most of the cost of a fit's set-up
+    Y = np.asfortranarray(Y)
+    classes, encoded = [], np.full(Y.shape, np.nan, order="F")
     for t in range(Y.shape[1]):
         col = Y[:, t]
         obs = np.ones(len(col), bool) if labels_only else ~np.isnan(col)

@@ -90,7 +90,8 @@ class StackedDesign:
 
     def __init__(self, X, mask, Y, task_weights, fit_intercept):
         n_samples, n_tasks = mask.shape
-        rows = [np.flatnonzero(mask[:, t]) for t in range(n_tasks)]
+        mask_f = np.asfortranarray(mask)  # contiguous task columns
+        rows = [np.flatnonzero(mask_f[:, t]) for t in range(n_tasks)]
         n_obs = np.array([len(r) for r in rows])
         order = np.concatenate(rows)
         self.ptr = np.concatenate([[0], np.cumsum(n_obs)]).astype(np.int64)

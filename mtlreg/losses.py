@@ -52,7 +52,7 @@ class LogisticLoss:
         return float(_kernels.logistic_value(y, s, np.ascontiguousarray(z)))
 
     def grad(self, y, s, z):
-        out = np.empty_like(s)
+        out = np.empty(s.shape)  # C order: the kernels write through ravel()
         _kernels.logistic_grad(y, s, np.ascontiguousarray(z), out)
         return out
 
@@ -61,7 +61,7 @@ class LogisticLoss:
 
     def hessian_diagonal(self, y, s, z):
         """Second derivative of each entry's term in z (the datafit is separable in z)."""
-        out = np.empty_like(s)
+        out = np.empty(s.shape)  # C order: the kernels write through ravel()
         _kernels.logistic_curvature(y, s, np.ascontiguousarray(z), out)
         return out
 
@@ -69,7 +69,7 @@ class LogisticLoss:
         """Newton's method per task on the intercepts (one dimension each)."""
         b = np.broadcast_to(np.asarray(b, dtype=np.float64), (design.n_tasks,)).copy()
         y, s = design.y, design.s
-        curv = np.empty_like(s)
+        curv = np.empty(s.shape)  # C order: the kernels write through ravel()
         for _ in range(max_iter):
             z = zW + design.expand(b)
             g = design.task_sum(self.grad(y, s, z))
