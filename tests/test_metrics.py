@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn import metrics as skm
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 
 from mtlreg import L21Classifier, L21Regressor
@@ -218,10 +219,32 @@ def test_other_errors():
     with pytest.raises(ValueError, match="task 2"):
         M.r2_score(Y, bad)
     Yc = np.array([[1.0, 0.0], [1.0, 1.0], [NAN, 0.0]])  # task 0: one class only
-    with pytest.raises(ValueError, match="task 0 has 1 distinct"):
-        M.roc_auc_score(Yc, np.ones((3, 2)))
     with pytest.raises(ValueError, match="list of 1 arrays"):
         M.roc_auc_score(Yc, [np.ones((3, 2))])
+    with pytest.raises(ValueError, match="no task has both classes"):
+        M.roc_auc_score(Yc[:, :1], np.ones((3, 1)))
+    with pytest.raises(ValueError, match="task 1 has 3 distinct"):
+        M.roc_auc_score(np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), np.ones((3, 2)))
+
+
+def test_roc_auc_leaves_out_single_class_tasks_with_a_warning():
+    Y = np.array([[1.0, 0.0], [1.0, 1.0], [NAN, 0.0], [1.0, 1.0]])  # task 0: one class
+    S = np.array([[0.3, 0.2], [0.1, 0.9], [0.5, 0.4], [0.2, 0.1]])
+    raw = M.roc_auc_score(Y, S, multitask="raw_values")
+    assert np.isnan(raw[0])
+    assert_allclose(raw[1], skm.roc_auc_score(Y[:, 1] == 1.0, S[:, 1]))
+    with pytest.warns(UndefinedMetricWarning, match=r"task\(s\) \[0\]"):
+        assert_allclose(M.roc_auc_score(Y, S), raw[1])
+
+
+def test_roc_auc_matches_sklearn_with_ties():
+    rng = np.random.default_rng(4)
+    Y = rng.integers(0, 2, (200, 3)).astype(float)
+    Y[rng.random(Y.shape) < 0.2] = NAN
+    S = np.round(rng.normal(size=(200, 3)), 1)  # many ties
+    expected = [skm.roc_auc_score(Y[~np.isnan(Y[:, t]), t] == 1.0, S[~np.isnan(Y[:, t]), t])
+                for t in range(3)]
+    assert_allclose(M.roc_auc_score(Y, S, multitask="raw_values"), expected, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- #

@@ -10,6 +10,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 import mtlreg
 from mtlreg.datasets import make_multitask_classification, make_multitask_regression
+from mtlreg.metrics import get_scorer
 from mtlreg.model_selection import (
     L21ClassifierCV,
     L21RegressorCV,
@@ -166,6 +167,17 @@ def test_cv_parallel_pickle_and_scoring_string():
     np.testing.assert_array_equal(one.score_path_, two.score_path_)
     restored = pickle.loads(pickle.dumps(one))
     np.testing.assert_array_equal(restored.predict(X), one.predict(X))
+
+
+def test_cv_accepts_mtlreg_scorer_names():
+    X, Y = _data("squared", design="shared")
+    Y[::7, 1] = np.nan
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    by_name = L21RegressorCV(alphas=6, cv=folds, scoring="mt_neg_mean_squared_error").fit(X, Y)
+    by_object = L21RegressorCV(alphas=6, cv=folds,
+                               scoring=get_scorer("mt_neg_mean_squared_error")).fit(X, Y)
+    np.testing.assert_array_equal(by_name.score_path_, by_object.score_path_)
+    assert np.all(np.isfinite(by_name.score_path_))
 
 
 def test_cv_verbose_reports_progress(capsys):

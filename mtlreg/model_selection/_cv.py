@@ -35,6 +35,7 @@ from ..estimators import (
     TraceNormRegressor,
     _solver_doc,
 )
+from ..metrics import SCORERS, get_scorer
 from ..solvers import SOLVERS
 from ._path import alpha_grid, solve_path
 
@@ -147,7 +148,11 @@ class _MultiTaskCV:
                 raise ValueError("alphas must be a positive int or finite values >= 0.")
         cv = _resolve_cv(self.cv)
         folds = list(cv.split(X, y)) if hasattr(cv, "split") else cv
-        scorer = check_scoring(self._base(), scoring=self.scoring)
+        if isinstance(self.scoring, str) and self.scoring in SCORERS:
+            # mtlreg's NaN-aware names, which scikit-learn's check_scoring does not know
+            scorer = get_scorer(self.scoring)
+        else:
+            scorer = check_scoring(self._base(), scoring=self.scoring)
         jobs = (
             delayed(_fold_path_scores)(
                 self, X, y, Y, train, test, alphas, l2, scorer, k, len(folds)
@@ -276,8 +281,10 @@ def _cv_doc(base):
         many :class:`~mtlreg.model_selection.TaskKFold` folds; else any splitter or
         iterable of (train, test) indices.
     scoring : str, callable, list, tuple or dict, default=None
-        A single scorer as GridSearchCV's ``scoring`` accepts; None means the
-        estimator's ``score`` (mean per-task R^2, or accuracy for classifiers).
+        A single scorer as GridSearchCV's ``scoring`` accepts, or one of
+        mtlreg's names (:func:`~mtlreg.metrics.get_scorer_names`, e.g.
+        ``"mt_r2"``); None means the estimator's ``score`` (mean per-task R^2,
+        or accuracy for classifiers).
     n_jobs : int, default=None
         Number of (fold, l2) paths run in parallel.
     verbose : int, default=0
