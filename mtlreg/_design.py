@@ -151,7 +151,9 @@ class StackedDesign:
         return self._rmatvec_with(self.Xs, g)
 
     def _rmatvec_with(self, Xs, g):
-        GT = np.zeros((self.n_tasks, self.n_features))
+        """Per-task X_t' g_t for a stacked matrix Xs (the design's, a column subset of it,
+        or its squares); (Xs.shape[1], n_tasks)."""
+        GT = np.zeros((self.n_tasks, Xs.shape[1]))
         g = np.ascontiguousarray(g, dtype=np.float64)
         if self.sparse:
             Xs = sp.csr_matrix(Xs)
