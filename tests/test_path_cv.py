@@ -96,7 +96,11 @@ def test_path_named_functions_and_errors():
     X, Y = _data("squared")
     a1, c1, _ = mtlreg.model_selection.l21_path(X, Y, n_alphas=5)
     a2, c2, _ = regularization_path(X, Y, penalty="l21", n_alphas=5)
-    np.testing.assert_array_equal(c1, c2)
+    # the same computation, equal up to rounding only: the compiled reductions are
+    # vectorised with reassociation, and in about one process in fifteen two identical
+    # fits differ in the last bits (measured; never without fastmath, at 3x the cost)
+    np.testing.assert_array_equal(a1, a2)
+    np.testing.assert_allclose(c1, c2, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="penalty"):
         regularization_path(X, Y, penalty="ridge")
     with pytest.raises(ValueError, match="alphas"):
@@ -164,7 +168,7 @@ def test_cv_parallel_pickle_and_scoring_string():
     one = L21RegressorCV(alphas=8, cv=folds, scoring="neg_mean_absolute_error").fit(X, Y)
     two = L21RegressorCV(alphas=8, cv=folds, scoring="neg_mean_absolute_error",
                          n_jobs=2).fit(X, Y)
-    np.testing.assert_array_equal(one.score_path_, two.score_path_)
+    np.testing.assert_allclose(one.score_path_, two.score_path_, rtol=1e-12)  # rounding only
     restored = pickle.loads(pickle.dumps(one))
     np.testing.assert_array_equal(restored.predict(X), one.predict(X))
 
@@ -176,7 +180,7 @@ def test_cv_accepts_mtlreg_scorer_names():
     by_name = L21RegressorCV(alphas=6, cv=folds, scoring="mt_neg_mean_squared_error").fit(X, Y)
     by_object = L21RegressorCV(alphas=6, cv=folds,
                                scoring=get_scorer("mt_neg_mean_squared_error")).fit(X, Y)
-    np.testing.assert_array_equal(by_name.score_path_, by_object.score_path_)
+    np.testing.assert_allclose(by_name.score_path_, by_object.score_path_, rtol=1e-12)
     assert np.all(np.isfinite(by_name.score_path_))
 
 
