@@ -96,9 +96,9 @@ def test_path_named_functions_and_errors():
     X, Y = _data("squared")
     a1, c1, _ = mtlreg.model_selection.l21_path(X, Y, n_alphas=5)
     a2, c2, _ = regularization_path(X, Y, penalty="l21", n_alphas=5)
-    # the same computation, equal up to rounding only: the compiled reductions are
-    # vectorised with reassociation, and in about one process in fifteen two identical
-    # fits differ in the last bits (measured; never without fastmath, at 3x the cost)
+    # the same computation, equal up to rounding only: in about one pytest process in
+    # fifteen two identical fits differed in the last bits (cause not pinned down:
+    # vectorised reductions with reassociation are the suspect, 0 in 20 without them)
     np.testing.assert_array_equal(a1, a2)
     np.testing.assert_allclose(c1, c2, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="penalty"):
