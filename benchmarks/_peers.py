@@ -26,6 +26,14 @@ _CLASSIFIERS = {
 }
 
 
+def cv_estimators(loss):
+    """The ``*CV`` estimator class of each penalty key, for ``loss``."""
+    import mtlreg.model_selection as ms
+
+    names = _REGRESSORS if loss == "squared" else _CLASSIFIERS
+    return {key: getattr(ms, name + "CV") for key, name in names.items()}
+
+
 def available(name):
     try:
         __import__(name)

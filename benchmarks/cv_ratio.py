@@ -26,30 +26,15 @@ import mtlreg
 from mtlreg.data import from_task_list
 from mtlreg.datasets import make_multitask_classification
 from mtlreg.model_selection import (
-    L21ClassifierCV,
     L21RegressorCV,
-    LassoClassifierCV,
-    LassoRegressorCV,
-    MeanRegularizedClassifierCV,
-    MeanRegularizedRegressorCV,
     TaskKFold,
-    TraceNormClassifierCV,
-    TraceNormRegressorCV,
 )
 
+from ._peers import cv_estimators
+
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-REGRESSORS = {
-    "lasso": LassoRegressorCV,
-    "l21": L21RegressorCV,
-    "trace": TraceNormRegressorCV,
-    "mean": MeanRegularizedRegressorCV,
-}
-CLASSIFIERS = {
-    "lasso": LassoClassifierCV,
-    "l21": L21ClassifierCV,
-    "trace": TraceNormClassifierCV,
-    "mean": MeanRegularizedClassifierCV,
-}
+REGRESSORS = cv_estimators("squared")
+CLASSIFIERS = cv_estimators("logistic")
 
 
 def school():

@@ -48,19 +48,12 @@ from mtlreg.metrics import (
     root_mean_squared_error,
 )
 from mtlreg.model_selection import (
-    L21ClassifierCV,
-    L21RegressorCV,
-    LassoClassifierCV,
-    LassoRegressorCV,
-    MeanRegularizedClassifierCV,
-    MeanRegularizedRegressorCV,
     TaskKFold,
-    TraceNormClassifierCV,
-    TraceNormRegressorCV,
 )
 
 from . import _harness
 from ._data import data_dir
+from ._peers import cv_estimators
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results"
@@ -72,18 +65,8 @@ BASELINES_REG = ("independent_ridge", "pooled_ridge")
 REFERENCE_REG = ("task_mean",)
 BASELINES_CLF = ("independent_logistic", "pooled_logistic")
 MTL = ("lasso", "l21", "trace", "mean")
-REGRESSORS = {
-    "lasso": LassoRegressorCV,
-    "l21": L21RegressorCV,
-    "trace": TraceNormRegressorCV,
-    "mean": MeanRegularizedRegressorCV,
-}
-CLASSIFIERS = {
-    "lasso": LassoClassifierCV,
-    "l21": L21ClassifierCV,
-    "trace": TraceNormClassifierCV,
-    "mean": MeanRegularizedClassifierCV,
-}
+REGRESSORS = cv_estimators("squared")
+CLASSIFIERS = cv_estimators("logistic")
 # jobs are dispatched most expensive first so that the two workers finish together
 _COST = {"trace": 0, "lasso": 1, "mean": 2, "l21": 3, "independent_logistic": 4,
          "independent_ridge": 5, "pooled_logistic": 6, "pooled_ridge": 7, "task_mean": 8}
