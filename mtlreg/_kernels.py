@@ -296,16 +296,18 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
 
 
 @njit(cache=True)
-def _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
+def _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta, active):
     """Exact update of feature row j given minus its gradient; the change goes to delta.
 
     Applies the change to W and to the centring offsets; returns whether
     anything moved (the residual update is the caller's, as it depends on
-    the storage).
+    the storage). A non-empty ``active`` (separable penalties only, l21 = 0)
+    leaves the entries it marks 0 as they are: a zero curvature does that.
     """
     n_tasks = W.shape[1]
+    masked = active.shape[0] > 0
     for t in range(n_tasks):
-        lipj[t] = lip[j, t]
+        lipj[t] = lip[j, t] if not masked or active[j, t] else 0.0
         w_row[t] = W[j, t]
     _row_prox(w_row, grad, lipj, l1, l21, l2, new)
     changed = False
@@ -327,10 +329,15 @@ def _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delt
 
 
 @njit(cache=True, fastmath=_FAST)
-def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2):
-    """One epoch over the rows ``ws`` when every target is observed (weights per task)."""
+def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2,
+                             active):
+    """One epoch over the rows ``ws`` when every target is observed (weights per task).
+
+    A non-empty ``active`` restricts the epoch to the entries it marks.
+    """
     n_samples = X.shape[0]
     n_tasks = W.shape[1]
+    masked = active.shape[0] > 0
     w_row = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
     new = np.empty(n_tasks)
@@ -343,36 +350,46 @@ def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2
         if not have_raw:
             for t in range(n_tasks):
                 acc = 0.0
-                for i in range(n_samples):
-                    acc += X[i, j] * R[i, t]
+                if not masked or active[j, t]:
+                    for i in range(n_samples):
+                        acc += X[i, j] * R[i, t]
                 raw[t] = acc
         for t in range(n_tasks):
             grad[t] = s_task[t] * (raw[t] + n_samples * offset[t] * xbar[j, t])
         have_raw = False
-        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
-            if jj + 1 < ws.shape[0]:
-                jn = ws[jj + 1]
-                for t in range(n_tasks):
-                    dt = delta[t]
-                    acc = 0.0
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta,
+                     active):
+            last = jj + 1 == ws.shape[0]
+            jn = j if last else ws[jj + 1]
+            for t in range(n_tasks):
+                dt = delta[t]
+                acc = 0.0
+                if last or (masked and not active[jn, t]):
+                    if dt != 0.0:
+                        for i in range(n_samples):
+                            R[i, t] -= X[i, j] * dt
+                elif dt != 0.0:
                     for i in range(n_samples):
                         r = R[i, t] - X[i, j] * dt
                         R[i, t] = r
                         acc += X[i, jn] * r
-                    raw[t] = acc
-                have_raw = True
-            else:
-                for t in range(n_tasks):
-                    dt = delta[t]
+                else:
                     for i in range(n_samples):
-                        R[i, t] -= X[i, j] * dt
+                        acc += X[i, jn] * R[i, t]
+                raw[t] = acc
+            have_raw = not last
 
 
 @njit(cache=True, fastmath=_FAST)
-def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2):
-    """One epoch over the rows ``ws`` with per-entry weights S (zero where missing)."""
+def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
+                    active):
+    """One epoch over the rows ``ws`` with per-entry weights S (zero where missing).
+
+    A non-empty ``active`` restricts the epoch to the entries it marks.
+    """
     n_samples = X.shape[0]
     n_tasks = W.shape[1]
+    masked = active.shape[0] > 0
     w_row = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
     new = np.empty(n_tasks)
@@ -389,34 +406,40 @@ def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2):
         if not have_raw:
             for t in range(n_tasks):
                 acc = 0.0
-                for i in range(n_samples):
-                    acc += S[i, t] * X[i, j] * R[i, t]
+                if not masked or active[j, t]:
+                    for i in range(n_samples):
+                        acc += S[i, t] * X[i, j] * R[i, t]
                 raw[t] = acc
         for t in range(n_tasks):
             # sum_i S[i,t] x_ij = sum_s[t] xbar_jt, and the true residual is R + offset
             grad[t] = raw[t] + offset[t] * sum_s[t] * xbar[j, t]
         have_raw = False
-        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
-            if jj + 1 < ws.shape[0]:
-                jn = ws[jj + 1]
-                for t in range(n_tasks):
-                    dt = delta[t]
-                    acc = 0.0
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta,
+                     active):
+            last = jj + 1 == ws.shape[0]
+            jn = j if last else ws[jj + 1]
+            for t in range(n_tasks):
+                dt = delta[t]
+                acc = 0.0
+                if last or (masked and not active[jn, t]):
+                    if dt != 0.0:
+                        for i in range(n_samples):
+                            R[i, t] -= X[i, j] * dt
+                elif dt != 0.0:
                     for i in range(n_samples):
                         r = R[i, t] - X[i, j] * dt
                         R[i, t] = r
                         acc += S[i, t] * X[i, jn] * r
-                    raw[t] = acc
-                have_raw = True
-            else:
-                for t in range(n_tasks):
-                    dt = delta[t]
+                else:
                     for i in range(n_samples):
-                        R[i, t] -= X[i, j] * dt
+                        acc += S[i, t] * X[i, jn] * R[i, t]
+                raw[t] = acc
+            have_raw = not last
 
 
 @njit(cache=True)
-def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2):
+def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
+                  active):
     """One epoch over the rows ``ws`` of a CSC design; R is row-major here."""
     n_tasks = W.shape[1]
     n_samples = R.shape[0]
@@ -438,7 +461,8 @@ def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21
             xij = data[k]
             for t in range(n_tasks):
                 grad[t] += S[i, t] * xij * R[i, t]
-        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta,
+                     active):
             for k in range(indptr[j], indptr[j + 1]):
                 i = indices[k]
                 xij = data[k]
@@ -452,10 +476,12 @@ def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21
 
 
 @njit(cache=True, fastmath=_FAST)
-def bcd_epoch_stacked_dense(XF, ptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2):
+def bcd_epoch_stacked_dense(XF, ptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2,
+                            active):
     """One epoch over the rows ``ws`` of a column-major stacked design (fused like
-    ``bcd_epoch_dense``)."""
+    ``bcd_epoch_dense``); a non-empty ``active`` restricts it to the entries it marks."""
     n_tasks = W.shape[1]
+    masked = active.shape[0] > 0
     w_row = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
     new = np.empty(n_tasks)
@@ -472,28 +498,39 @@ def bcd_epoch_stacked_dense(XF, ptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2
         if not have_raw:
             for t in range(n_tasks):
                 acc = 0.0
-                for i in range(ptr[t], ptr[t + 1]):
-                    acc += s[i] * XF[i, j] * R[i]
+                if not masked or active[j, t]:
+                    for i in range(ptr[t], ptr[t + 1]):
+                        acc += s[i] * XF[i, j] * R[i]
                 raw[t] = acc
         for t in range(n_tasks):
             grad[t] = raw[t] + offset[t] * task_w[t] * xbar[j, t]
         have_raw = False
-        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
-            jn = ws[jj + 1] if jj + 1 < ws.shape[0] else j
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta,
+                     active):
+            last = jj + 1 == ws.shape[0]
+            jn = j if last else ws[jj + 1]
             for t in range(n_tasks):
                 dt = delta[t]
                 acc = 0.0
-                for i in range(ptr[t], ptr[t + 1]):
-                    r = R[i] - XF[i, j] * dt
-                    R[i] = r
-                    acc += s[i] * XF[i, jn] * r
+                if last or (masked and not active[jn, t]):
+                    if dt != 0.0:
+                        for i in range(ptr[t], ptr[t + 1]):
+                            R[i] -= XF[i, j] * dt
+                elif dt != 0.0:
+                    for i in range(ptr[t], ptr[t + 1]):
+                        r = R[i] - XF[i, j] * dt
+                        R[i] = r
+                        acc += s[i] * XF[i, jn] * r
+                else:
+                    for i in range(ptr[t], ptr[t + 1]):
+                        acc += s[i] * XF[i, jn] * R[i]
                 raw[t] = acc
-            have_raw = jj + 1 < ws.shape[0]
+            have_raw = not last
 
 
 @njit(cache=True)
 def bcd_epoch_stacked_csc(data, indices, indptr, task_of, xbar, s, R, offset, W, lip, ws,
-                          l1, l21, l2):
+                          l1, l21, l2, active):
     """One epoch over the rows ``ws`` of a CSC stacked design."""
     n_tasks = W.shape[1]
     w_row = np.empty(n_tasks)
@@ -511,7 +548,8 @@ def bcd_epoch_stacked_csc(data, indices, indptr, task_of, xbar, s, R, offset, W,
         for k in range(indptr[j], indptr[j + 1]):
             i = indices[k]
             grad[task_of[i]] += s[i] * data[k] * R[i]
-        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta):
+        if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta,
+                     active):
             for k in range(indptr[j], indptr[j + 1]):
                 i = indices[k]
                 R[i] -= data[k] * delta[task_of[i]]

@@ -1,5 +1,7 @@
 """The maths of each piece: proxes, gradients, conjugates, duality gaps, alpha_max."""
 
+import importlib
+
 import cvxpy as cp
 import numpy as np
 import pytest
@@ -10,6 +12,9 @@ from mtlreg._base import build_problem, check_targets
 from mtlreg._design import lipschitz
 from mtlreg.penalties import L1Penalty, L21Penalty, MeanRegularizedPenalty, TraceNormPenalty
 from mtlreg.solvers import bcd, fista, prox_newton
+
+# the package re-exports the solver functions under their modules' names
+bcd_module = importlib.import_module("mtlreg.solvers.bcd")
 
 PENALTIES = [L1Penalty, L21Penalty, TraceNormPenalty, MeanRegularizedPenalty]
 
@@ -205,6 +210,75 @@ def test_bcd_gap_matches_fista_solution():
         assert r1["converged"] and r2["converged"]
         np.testing.assert_allclose(r1["W"], r2["W"], atol=1e-7)
         assert r1["objective"] == pytest.approx(r2["objective"], rel=1e-10)
+
+
+def _disjoint_supports(kind, loss, sparse, seed=11, n=40, d=80, T=4):
+    """Tasks whose true supports do not overlap: entry working sets differ by task."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    W = np.zeros((d, T))
+    for t in range(T):
+        W[5 * t : 5 * t + 5, t] = 3.0 * rng.standard_normal(5)
+    Y = X @ W + 0.3 * rng.standard_normal((n, T))
+    if loss == "logistic":
+        Y = (Y > 0).astype(float)
+    if kind == "per_task":
+        Y[np.arange(n)[:, None] % T != np.arange(T)] = np.nan
+    return (sp.csr_matrix(X) if sparse else X), Y
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("kind", ["shared", "per_task"])
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_entry_working_sets_reach_the_solution(kind, loss, sparse):
+    """The Lasso's working sets are entries, not rows; the solution does not change."""
+    X, Y = _disjoint_supports(kind, loss, sparse)
+    solver = bcd if loss == "squared" else prox_newton
+    prob = _problem(X, Y, loss, L1Penalty(0.05 if loss == "squared" else 0.01))
+    d, T = X.shape[1], Y.shape[1]
+    res = solver(prob, np.zeros((d, T)), np.zeros(T), tol=1e-12, max_iter=20000)
+    ref = fista(prob, np.zeros((d, T)), np.zeros(T), tol=1e-12, max_iter=200000)
+    assert res["converged"] and ref["converged"]
+    np.testing.assert_allclose(res["W"], ref["W"], atol=1e-7)
+    assert res["objective"] == pytest.approx(ref["objective"], rel=1e-10)
+    # the working set at the solution: each task's own support, not the union's rows
+    V = -prob.gradient(prob.design.forward(res["W"]), res["b"])[0]
+    ws, _, active = bcd_module.working_set(prob.penalty, res["W"], V, 0.05, 1, 1,
+                                           separable=True)
+    assert active.shape == (d, T)
+    assert active.sum() < 0.5 * len(ws) * T
+    assert np.all(active[res["W"] != 0])
+
+
+@pytest.mark.parametrize("layout", ["full", "stacked"])
+def test_masked_epoch_moves_only_active_entries(layout):
+    X, Y = _disjoint_supports("per_task" if layout == "stacked" else "shared", "squared",
+                              False)
+    prob = _problem(X, Y, "squared", L1Penalty(0.01), layout=layout)
+    design = prob.design
+    d, T = X.shape[1], Y.shape[1]
+    lip = np.ascontiguousarray(bcd_module.column_curvature(design))
+    ws = np.arange(d, dtype=np.int64)
+    rng = np.random.default_rng(0)
+    active = (rng.random((d, T)) < 0.3).astype(np.uint8)
+    runs = {}
+    for name, mask in (("masked", active), ("all", np.ones((d, T), np.uint8)),
+                       ("none", bcd_module.NO_MASK)):
+        W = np.zeros((d, T), order="C")
+        R = np.where(design.s > 0, design.y, 0.0)
+        if layout == "full":
+            R = np.asfortranarray(R)
+        offset = np.zeros(T)
+        epoch = bcd_module.epoch_function(design, design.s, design.xbar, R, offset, W, lip,
+                                          0.01, 0.0, 0.0,
+                                          per_task_weights=bool(np.all(design.s > 0)))
+        for _ in range(3):
+            epoch(ws, mask)
+        runs[name] = W
+    assert np.all(runs["masked"][active == 0] == 0.0)
+    assert np.any(runs["masked"] != 0.0)
+    # an all-ones mask is the unmasked epoch, exactly
+    np.testing.assert_array_equal(runs["all"], runs["none"])
 
 
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
