@@ -72,6 +72,33 @@ def stacked_rmatvec_dense(X, ptr, g, GT):
             GT[t, j] = acc
 
 
+@njit(cache=True, fastmath=_FAST)
+def rmatvec_entries(X, G, ws, active, out):
+    """out[k, t] = X[:, ws[k]]' G[:, t] for the entries marked in active[ws[k], t],
+    zero elsewhere; X and G column-major."""
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        for t in range(out.shape[1]):
+            acc = 0.0
+            if active[j, t]:
+                for i in range(X.shape[0]):
+                    acc += G[i, t] * X[i, j]
+            out[k, t] = acc
+
+
+@njit(cache=True, fastmath=_FAST)
+def stacked_rmatvec_entries(X, ptr, g, ws, active, out):
+    """``rmatvec_entries`` on the stacked layout: task t's sum runs over its rows."""
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        for t in range(out.shape[1]):
+            acc = 0.0
+            if active[j, t]:
+                for i in range(ptr[t], ptr[t + 1]):
+                    acc += g[i] * X[i, j]
+            out[k, t] = acc
+
+
 @njit(cache=True)
 def stacked_matvec_csr(data, indices, indptr, ptr, WT, out):
     n_tasks = ptr.shape[0] - 1

@@ -255,7 +255,15 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
     rho = np.where(mask, R + design.expand(offset), 0.0)
     theta = -s * rho
     V_full = None
-    if 3 * len(ws) > design.n_features:
+    Xc = design.__dict__.get("_cache", {}).get("columns")
+    if active.size and isinstance(Xc, np.ndarray) and 3 * int(active.sum()) < active.size:
+        # few active entries: their gradients only, from the column-major copy
+        V = np.empty((len(ws), design.n_tasks))
+        if design.layout == "full":
+            _kernels.rmatvec_entries(Xc, np.asfortranarray(s * rho), ws, active, V)
+        else:
+            _kernels.stacked_rmatvec_entries(Xc, design.ptr, s * rho, ws, active, V)
+    elif 3 * len(ws) > design.n_features:
         V_full = -design.adjoint(theta)
         V = V_full[ws]
     elif design.layout == "full":
