@@ -58,6 +58,39 @@ def _problem(X, Y, loss, penalty, fit_intercept=True, weights=None, layout="auto
     return build_problem(X, Yenc, loss, penalty, fit_intercept, weights, layout)[0]
 
 
+def _svd_shrink(V, threshold):
+    U, sv, Vt = np.linalg.svd(V, full_matrices=False)
+    return (U * np.maximum(sv - threshold, 0.0)) @ Vt
+
+
+@pytest.mark.parametrize("shape", [(300, 40), (40, 300), (50, 50)])
+@pytest.mark.parametrize("spectrum", ["low_rank_noise", "clustered", "rank_deficient"])
+def test_trace_prox_by_gram_matches_svd(shape, spectrum):
+    """The Gram-matrix route of the trace norm's prox against an SVD, down to the smallest
+    threshold it accepts (1e-3 of the top singular value); below it, it declines."""
+    from mtlreg.penalties import _shrink_by_gram
+
+    rng = np.random.default_rng(5)
+    m, n = shape
+    k = min(m, n)
+    U, _ = np.linalg.qr(rng.standard_normal((m, k)))
+    Vt, _ = np.linalg.qr(rng.standard_normal((n, k)))
+    if spectrum == "low_rank_noise":
+        sv = np.concatenate([np.logspace(2, 0, 5), 1e-2 * rng.random(k - 5)])
+    elif spectrum == "clustered":
+        sv = np.concatenate([np.full(k // 2, 3.0), np.full(k - k // 2, 3.0 + 1e-9)])
+    else:
+        sv = np.concatenate([np.logspace(1, -1, 4), np.zeros(k - 4)])
+    V = (U * sv) @ Vt.T
+    s_max = sv.max()
+    for rel in (1.01e-3, 1e-2, 0.3, 0.999, 2.0):
+        got = _shrink_by_gram(V, rel * s_max)
+        assert got is not None
+        np.testing.assert_allclose(got, _svd_shrink(V, rel * s_max), rtol=0, atol=1e-10 * s_max)
+    assert _shrink_by_gram(V, 1e-4 * s_max) is None
+    assert _shrink_by_gram(V, 0.0) is None
+
+
 @pytest.mark.parametrize("cls", PENALTIES)
 @pytest.mark.parametrize("l2", [0.0, 0.3])
 def test_prox_matches_definition(cls, l2):
