@@ -40,6 +40,22 @@ def make_design(X, mask, Y, task_weights, fit_intercept, layout="auto"):
     return cls(X, mask, Y, task_weights, fit_intercept)
 
 
+# OpenBLAS's gemm is slow when the right-hand side has one to three columns
+# (measured: X' G with two columns 2-2.6x slower than two gemv calls, for
+# 500 x 300 up to 1,000 x 5,000; equal at four, gemm ahead from eight)
+_GEMV_MAX_COLUMNS = 3
+
+
+def matmul(A, B):
+    """A @ B as an array; one matrix-vector product per column of a narrow dense B."""
+    if sp.issparse(A) or B.ndim == 1 or B.shape[1] > _GEMV_MAX_COLUMNS:
+        return np.asarray(A @ B)
+    out = np.empty((A.shape[0], B.shape[1]))
+    for t in range(B.shape[1]):
+        out[:, t] = A @ B[:, t]
+    return out
+
+
 class FullDesign:
     layout = "full"
 
@@ -62,15 +78,15 @@ class FullDesign:
         rows = np.flatnonzero(np.any(W != 0.0, axis=1))
         if len(rows) < 0.5 * self.n_features:
             # sparse models (Lasso, L2,1 paths) only need their support's columns
-            Z = np.asarray(self.X[:, rows] @ W[rows]) if len(rows) else self.zeros()
+            Z = matmul(self.X[:, rows], W[rows]) if len(rows) else self.zeros()
         else:
-            Z = np.asarray(self.X @ W)
+            Z = matmul(self.X, W)
         if self.fit_intercept:
             Z = Z - np.einsum("jt,jt->t", self.xbar, W)
         return Z
 
     def adjoint(self, G):
-        out = np.asarray(self.X.T @ G)
+        out = matmul(self.X.T, G)
         if self.fit_intercept:
             out = out - self.xbar * G.sum(axis=0)
         return out

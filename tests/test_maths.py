@@ -385,3 +385,19 @@ def test_stacked_products_match_dense_algebra(blas, sparse, monkeypatch):
     np.testing.assert_allclose(d.adjoint(g), expect_v, atol=1e-12)
     cols = np.array([1, 4])
     np.testing.assert_allclose(d._rmatvec_with(d.Xs[:, cols], g), expect_v[cols], atol=1e-12)
+
+
+@pytest.mark.parametrize("n_cols", [1, 2, 3, 4, 9])
+@pytest.mark.parametrize("storage", ["C", "F", "csr"])
+def test_design_matmul_is_the_product(n_cols, storage):
+    """The column-by-column route for narrow right-hand sides is the same product."""
+    from mtlreg._design import matmul
+
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((30, 20))
+    A = sp.csr_matrix(A) if storage == "csr" else np.asarray(A, order=storage)
+    B = rng.standard_normal((20, n_cols))
+    out = matmul(A, B)
+    assert isinstance(out, np.ndarray) and out.shape == (30, n_cols)
+    np.testing.assert_allclose(out, A @ B, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(matmul(A, B[:, 0]), A @ B[:, 0], rtol=1e-13, atol=1e-13)

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from .. import _kernels
 from .._blas import product_flops
-from .._design import column_curvature
+from .._design import column_curvature, matmul
 from ._problem import result
 
 # rough costs on one core, only used to balance epochs against checks
@@ -268,7 +268,7 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
         V = V_full[ws]
     elif design.layout == "full":
         # centring drops out of the working-set gradient as rho sums to 0 per task
-        V = np.asarray(design.X[:, ws].T @ (s * rho))
+        V = matmul(design.X[:, ws].T, s * rho)
     else:
         V = design._rmatvec_with(design.Xs[:, ws], s * rho)
     if active.size:
