@@ -69,8 +69,12 @@ class FullDesign:
         self.mask = mask
         self.s = np.where(mask, task_weights / n_obs, 0.0)
         self.y = np.where(mask, Y, 0.0)
-        if fit_intercept:
-            self.xbar = np.asarray(self.X.T @ mask.astype(np.float64)) / n_obs
+        if fit_intercept and mask.all():
+            # every task's rows are all rows: one column mean serves every task
+            means = np.asarray(self.X.mean(axis=0)).ravel()
+            self.xbar = np.repeat(means[:, None], self.n_tasks, axis=1)
+        elif fit_intercept:
+            self.xbar = matmul(self.X.T, mask.astype(np.float64)) / n_obs
         else:
             self.xbar = np.zeros((self.n_features, self.n_tasks))
 
@@ -271,7 +275,7 @@ def weighted_means(design, S):
     """
     totals = design.task_sum(S)
     if design.layout == "full":
-        sums = np.asarray(design.X.T @ S)
+        sums = matmul(design.X.T, S)
     else:
         sums = design._rmatvec_with(design.Xs, S)
     return sums / np.where(totals > 0.0, totals, 1.0)
@@ -288,7 +292,12 @@ def weighted_curvature(design, S, xbar):
         else:
             raw = design._rmatvec_with(sq, S)
     elif design.layout == "full":
-        raw = _weighted_squares(X, S)
+        if S.shape[0] and np.all(S == S[0]):
+            # the same weights down every task's column (all targets observed): one
+            # column of squares serves every task, a T-th of the work
+            raw = _weighted_squares(X, np.ones((X.shape[0], 1))) * S[0]
+        else:
+            raw = _weighted_squares(X, S)
     elif design.n_tasks:
         # task by task: each block of rows meets one column of weights
         raw = np.column_stack([
@@ -307,5 +316,5 @@ def _weighted_squares(X, S, block_bytes=2**23):
     step = max(1, block_bytes // (8 * max(X.shape[1], 1)))
     for lo in range(0, X.shape[0], step):
         B = X[lo:lo + step]
-        out += (B * B).T @ S[lo:lo + step]
+        out += matmul((B * B).T, S[lo:lo + step])
     return out
