@@ -62,17 +62,42 @@ class Problem:
         return lipschitz * float(np.linalg.norm(W - W_next)), "grad", b, primal, V
 
     def thresholds(self, tol):
-        """Absolute thresholds for the two kinds of stopping measure."""
+        """Absolute thresholds for the two kinds of stopping measure, by kind.
+
+        The gradient-mapping threshold needs the datafit's gradient at zero, a
+        full product with the design: it is computed on first use only, as
+        penalties with a duality gap never ask for it.
+        """
         d = self.design
         cache = d.__dict__.setdefault("_cache", {})
-        key = ("scales", type(self.loss), self.fit_intercept)
+        key = ("scale", type(self.loss), self.fit_intercept)
         if key not in cache:
-            zero = d.zeros()
+            cache[key] = self.loss.gap_scale(d, self.fit_intercept)
+        return _Thresholds(self, tol, cache[key])
+
+    def _gradient_norm_at_zero(self):
+        cache = self.design.__dict__["_cache"]
+        key = ("g0", type(self.loss), self.fit_intercept)
+        if key not in cache:
+            zero = self.design.zeros()
             g0, _ = self.gradient(zero, self.best_intercept(zero, 0.0))
-            cache[key] = (self.loss.gap_scale(d, self.fit_intercept), float(np.linalg.norm(g0)))
-        scale, g0_norm = cache[key]
+            cache[key] = float(np.linalg.norm(g0))
+        return cache[key]
+
+
+class _Thresholds:
+    """``thresholds[kind]`` for kind "gap" or "grad" (see ``Problem.thresholds``)."""
+
+    def __init__(self, problem, tol, gap_scale):
+        self._problem = problem
+        self._tol = tol
+        self._gap_scale = gap_scale
+
+    def __getitem__(self, kind):
         tiny = np.finfo(np.float64).tiny
-        return {"gap": tol * max(scale, tiny), "grad": tol * max(g0_norm, tiny)}
+        if kind == "gap":
+            return self._tol * max(self._gap_scale, tiny)
+        return self._tol * max(self._problem._gradient_norm_at_zero(), tiny)
 
 
 def result(W, b, n_iter, crit, kind, converged, primal):
