@@ -202,3 +202,21 @@ def test_cv_default_splitter_keeps_every_task_in_every_fold():
     assert np.all(np.isfinite(model.score_path_))
     with pytest.raises(ValueError, match="no observed target"):
         L21RegressorCV(alphas=6, cv=KFold(5)).fit(X, Y)
+
+
+def test_per_task_lasso_path_converges_on_the_compare_data():
+    """Regression: on `mtlreg compare`'s built-in data, a warm-started per-task Lasso path
+    crawled for 1,000 epochs on an entry working set that lacked violators (the solver
+    now looks at the full gradient again after 50 epochs on one working set)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from mtlreg.cli import split_within_tasks, synthetic_dataset
+    from mtlreg.model_selection import LassoRegressorCV, TaskKFold
+
+    data = synthetic_dataset()
+    train, _ = split_within_tasks(data, 0.25, 5, 0)
+    X, Y = data.X[train], data.Y[train]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        LassoRegressorCV(alphas=20, eps=1e-3,
+                         cv=TaskKFold(5, shuffle=True, random_state=0)).fit(X, Y)

@@ -17,6 +17,8 @@ from ._problem import result
 # rough costs on one core, only used to balance epochs against checks
 _FLOPS_PER_SECOND = 5e9
 _CHECK_SECONDS = 3e-4
+# epochs on one working set before the full gradient is looked at again
+_MAX_INNER_EPOCHS = 50
 # passed as the active-entry mask when whole working-set rows are in use
 NO_MASK = np.zeros((0, 0), dtype=np.uint8)
 
@@ -183,8 +185,15 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         # an extrapolation costs about as much as a check: worth it only when the
         # epochs it can save cost more
         extrapolate = anderson and (anderson + 1) * epoch_seconds > _CHECK_SECONDS
+        inner_start = n_iter
         while n_iter < max_iter:
             V_known = None
+            if n_iter - inner_start >= _MAX_INNER_EPOCHS:
+                # slow progress on this working set: solving it exactly is wasted
+                # if rows or entries outside it are needed, so rebuild it from the
+                # full gradient first (measured: a per-task Lasso path whose entry
+                # working set lacked violators crawled for 1,000 epochs)
+                break
             for _ in range(n_epochs):
                 epoch(ws, active)
                 n_iter += 1
