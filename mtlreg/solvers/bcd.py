@@ -187,13 +187,13 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         extrapolate = anderson and (anderson + 1) * epoch_seconds > _CHECK_SECONDS
         inner_start = n_iter
         while n_iter < max_iter:
-            V_known = None
             if n_iter - inner_start >= _MAX_INNER_EPOCHS:
                 # slow progress on this working set: solving it exactly is wasted
                 # if rows or entries outside it are needed, so rebuild it from the
                 # full gradient first (measured: a per-task Lasso path whose entry
                 # working set lacked violators crawled for 1,000 epochs)
                 break
+            V_known = None
             for _ in range(n_epochs):
                 epoch(ws, active)
                 n_iter += 1
@@ -264,7 +264,7 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
     rho = np.where(mask, R + design.expand(offset), 0.0)
     theta = -s * rho
     V_full = None
-    Xc = design.__dict__.get("_cache", {}).get("columns")
+    Xc = _columns(design)
     if active.size and isinstance(Xc, np.ndarray) and 3 * int(active.sum()) < active.size:
         # few active entries: their gradients only, from the column-major copy
         V = np.empty((len(ws), design.n_tasks))
