@@ -10,9 +10,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _kernels
-from .._blas import product_flops
+from .._blas import SMALL_PRODUCT, product_flops
 from .._design import column_curvature, matmul
 from ._problem import result
+from .bcd_dense import bcd_dense_observed
 
 # rough costs on one core, only used to balance epochs against checks
 _FLOPS_PER_SECOND = 5e9
@@ -122,6 +123,21 @@ def _entry_working_set(W, V, alpha, ws_size, p0):
     return ws, -(-size // n_tasks), active
 
 
+def _compiled_loop_applies(design, mask, l1, l21, l2, verbose):
+    """Whether ``bcd_dense_observed`` runs the whole fit: a dense full layout with every
+    target observed, a penalty with a duality gap whose dual ball it knows (entrywise or
+    by rows) and products small enough for its loops to match one BLAS thread."""
+    return (
+        design.layout == "full"
+        and not sp.issparse(design.X)
+        and bool(np.all(mask))
+        and not verbose
+        and (l1 == 0.0 or l21 == 0.0)
+        and (l1 + l21 > 0.0 or l2 > 0.0)
+        and product_flops(design) < SMALL_PRODUCT
+    )
+
+
 def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=50,
         anderson=5):
     """Minimise the squared datafit plus a row-separable penalty by coordinate descent.
@@ -149,6 +165,14 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         # the dense kernels sweep the residual task by task
         R = np.asfortranarray(R)
     offset = np.zeros(n_tasks)
+    if _compiled_loop_applies(design, mask, l1, l21, l2, verbose):
+        n_iter, crit, primal, converged = bcd_dense_observed(
+            _columns(design), np.asfortranarray(design.y), np.asarray(b, dtype=np.float64),
+            design.xbar, np.ascontiguousarray(design.s[0]), R, offset, W, lip, l1, l21, l2,
+            thresholds["gap"], int(max_iter), int(p0), int(inner_check), int(anderson),
+            _MAX_INNER_EPOCHS, (anderson + 1) * R.size <= design.X.size / 4,
+        )
+        return result(W, b, n_iter, crit, "gap", converged, primal)
     epoch = epoch_function(design, design.s, design.xbar, R, offset, W, lip, l1, l21, l2,
                            per_task_weights=bool(np.all(mask)))
 

@@ -1,0 +1,190 @@
+"""Coordinate descent compiled end to end (dense designs, every target observed).
+
+Each compiled piece is checked against the Python code it replaces: the duality
+gap against ``Problem.criterion`` and ``bcd._restricted_gap``, the working set
+against ``bcd.working_set``, the small solve against LAPACK; and whole fits
+against the Python outer loop.
+"""
+
+import importlib
+
+import numpy as np
+import pytest
+
+from mtlreg._base import build_problem, check_targets
+from mtlreg.penalties import L1Penalty, L21Penalty
+from mtlreg.solvers import bcd_dense
+
+bcd_module = importlib.import_module("mtlreg.solvers.bcd")
+
+
+def _problem(penalty, fit_intercept=True, weights=None, n=40, d=12, T=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) + 0.3
+    W = np.zeros((d, T))
+    W[: d // 3] = rng.standard_normal((d // 3, T))
+    Y = X @ W + 0.5 * rng.standard_normal((n, T))
+    Yenc, _, _ = check_targets(Y, n, False)
+    return build_problem(X, Yenc, "squared", penalty, fit_intercept, weights)[0]
+
+
+def _state(prob, W):
+    """The compiled loop's arguments at coefficients W: residual of the centred model
+    with the best intercepts, zero offsets."""
+    d = prob.design
+    zW = d.forward(W)
+    b = prob.best_intercept(zW, np.zeros(d.n_tasks))
+    rho = np.asfortranarray(d.y - zW - d.expand(b))
+    return b, rho
+
+
+def _random_W(prob, seed, density=0.5):
+    rng = np.random.default_rng(seed)
+    shape = (prob.design.n_features, prob.design.n_tasks)
+    return np.where(rng.random(shape) < density, rng.standard_normal(shape), 0.0)
+
+
+PENALTIES = [L1Penalty(0.05), L21Penalty(0.1), L1Penalty(0.05, l2=0.3), L21Penalty(0.1, l2=0.2),
+             L21Penalty(0.0, l2=0.5)]
+IDS = ["lasso", "l21", "lasso+l2", "l21+l2", "ridge"]
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty", PENALTIES, ids=IDS)
+def test_full_gap_equals_the_problem_criterion(penalty, fit_intercept):
+    prob = _problem(penalty, fit_intercept, weights="balanced")
+    d = prob.design
+    for seed in range(3):
+        W = _random_W(prob, seed)
+        b, rho = _state(prob, W)
+        rows = np.arange(d.n_features)
+        V = np.empty(W.shape)
+        bcd_dense._gradient(np.asfortranarray(d.X), rho, d.xbar,
+                            np.ascontiguousarray(d.s[0]), rows, bcd_module.NO_MASK, V)
+        gap, primal = bcd_dense._gap(V, rho, np.asfortranarray(d.y),
+                                     np.ascontiguousarray(d.s[0]), W, rows,
+                                     *penalty.row_params())
+        crit, kind, _, primal_ref, V_ref = prob.criterion(W, b, 1.0)
+        assert kind == "gap"
+        np.testing.assert_allclose(V, V_ref, rtol=1e-12, atol=1e-13)
+        assert primal == pytest.approx(primal_ref, rel=1e-12)
+        assert gap == pytest.approx(crit, rel=1e-9, abs=1e-12)
+        assert gap > 0.0
+
+
+@pytest.mark.parametrize("penalty", PENALTIES[:4], ids=IDS[:4])
+def test_restricted_gap_equals_the_python_one(penalty):
+    prob = _problem(penalty)
+    d = prob.design
+    W = _random_W(prob, 1, density=0.3)
+    b, rho = _state(prob, W)
+    ws = np.array([0, 2, 3, 7, 11], dtype=np.int64)
+    W[np.setdiff1d(np.arange(d.n_features), ws)] = 0.0  # rows outside the set are zero
+    b, rho = _state(prob, W)
+    rng = np.random.default_rng(3)
+    masks = [bcd_module.NO_MASK]
+    if penalty.row_params()[1] == 0.0:
+        active = (rng.random(W.shape) < 0.6).astype(np.uint8)
+        active[W != 0] = 1
+        masks.append(active)
+    for active in masks:
+        V = np.empty(W.shape)
+        bcd_dense._gradient(np.asfortranarray(d.X), rho, d.xbar,
+                            np.ascontiguousarray(d.s[0]), ws, active, V)
+        gap, _ = bcd_dense._gap(V, rho, np.asfortranarray(d.y), np.ascontiguousarray(d.s[0]),
+                                W, ws, *penalty.row_params())
+        ref, _ = bcd_module._restricted_gap(d, prob.loss, penalty, W, np.asarray(rho),
+                                            np.zeros(d.n_tasks), d.s > 0, ws, active)
+        assert gap == pytest.approx(ref, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("penalty", PENALTIES[:2], ids=IDS[:2])
+def test_working_set_equals_the_python_one(penalty):
+    prob = _problem(penalty, d=60, T=4)
+    W = _random_W(prob, 2, density=0.05)
+    V = np.random.default_rng(5).standard_normal(W.shape) * 0.1
+    l1, l21, _ = penalty.row_params()
+    for ws_size, p0 in ((3, 2), (10, 5), (100, 50)):
+        ws, size, active = bcd_dense._working_set(W, V, l1 + l21, ws_size, p0, l21 == 0.0)
+        ws_ref, size_ref, active_ref = bcd_module.working_set(
+            penalty, W, V, l1 + l21, ws_size, p0, separable=l21 == 0.0)
+        np.testing.assert_array_equal(ws, ws_ref)
+        assert size == size_ref
+        np.testing.assert_array_equal(active, active_ref)
+
+
+def test_small_solve_matches_lapack_and_flags_singular_systems():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((5, 5))
+    G = A @ A.T + 1e-3 * np.eye(5)
+    rhs = np.ones(5)
+    np.testing.assert_allclose(bcd_dense._solve_small(G, rhs), np.linalg.solve(G, rhs),
+                               rtol=1e-9)
+    # a zero pivot needs row exchanges, which must not change the answer
+    P = np.array([[0.0, 2.0], [3.0, 1.0]])
+    np.testing.assert_allclose(bcd_dense._solve_small(P, np.ones(2)),
+                               np.linalg.solve(P, np.ones(2)))
+    assert np.all(np.isnan(bcd_dense._solve_small(np.zeros((3, 3)), np.ones(3))))
+
+
+def _fit(prob, monkeypatch, compiled, **kw):
+    with monkeypatch.context() as m:
+        if not compiled:
+            m.setattr(bcd_module, "_compiled_loop_applies", lambda *a: False)
+        else:
+            m.setattr(bcd_module, "bcd_dense_observed",
+                      _counting(bcd_module.bcd_dense_observed, kw.pop("calls")))
+        d = prob.design
+        return bcd_module.bcd(prob, np.zeros((d.n_features, d.n_tasks)),
+                              np.zeros(d.n_tasks), **kw)
+
+
+def _counting(fn, calls):
+    def wrapped(*args):
+        calls.append(1)
+        return fn(*args)
+
+    return wrapped
+
+
+@pytest.mark.parametrize("anderson", [0, 5])
+@pytest.mark.parametrize("T", [2, 8])  # with d = 12: residual snapshots kept at T = 2 only
+@pytest.mark.parametrize("penalty", PENALTIES, ids=IDS)
+def test_compiled_fit_reaches_the_python_loops_solution(penalty, T, anderson, monkeypatch):
+    prob = _problem(penalty, weights=np.linspace(0.5, 2.0, T), T=T, d=12, n=30)
+    calls = []
+    res = _fit(prob, monkeypatch, True, calls=calls, tol=1e-12, max_iter=100000,
+               anderson=anderson)
+    ref = _fit(prob, monkeypatch, False, tol=1e-12, max_iter=100000, anderson=anderson)
+    assert calls, "the compiled loop did not run"
+    assert res["converged"] and ref["converged"]
+    threshold = prob.thresholds(1e-12)["gap"]
+    # a gap is >= 0 up to rounding of the primal's size
+    assert res["kind"] == "gap" and -1e-14 * res["objective"] <= res["criterion"] <= threshold
+    assert res["objective"] == pytest.approx(ref["objective"], rel=1e-11)
+    np.testing.assert_allclose(res["W"], ref["W"], atol=1e-5)
+    # the returned objective is the model's, not the drifted residual's
+    assert res["objective"] == pytest.approx(prob.objective(res["W"], res["b"]), rel=1e-10)
+
+
+def test_compiled_fit_stops_at_max_iter_unconverged(monkeypatch):
+    prob = _problem(L21Penalty(0.01), d=30, n=40, T=3)
+    calls = []
+    res = _fit(prob, monkeypatch, True, calls=calls, tol=1e-14, max_iter=4)
+    assert calls and not res["converged"] and res["n_iter"] == 4
+    assert res["criterion"] > prob.thresholds(1e-14)["gap"]
+
+
+def test_large_or_partly_observed_problems_keep_the_python_loop(monkeypatch):
+    prob = _problem(L21Penalty(0.1))
+    d = prob.design
+    mask = d.s > 0
+    assert bcd_module._compiled_loop_applies(d, mask, 0.0, 0.1, 0.0, 0)
+    assert not bcd_module._compiled_loop_applies(d, mask, 0.0, 0.1, 0.0, 1)  # verbose
+    assert not bcd_module._compiled_loop_applies(d, mask, 0.0, 0.0, 0.0, 0)  # no gap
+    partly = mask.copy()
+    partly[0, 0] = False
+    assert not bcd_module._compiled_loop_applies(d, partly, 0.0, 0.1, 0.0, 0)
+    # products past one BLAS thread's small-problem range go through NumPy
+    monkeypatch.setattr(bcd_module, "SMALL_PRODUCT", 10.0)
+    assert not bcd_module._compiled_loop_applies(d, mask, 0.0, 0.1, 0.0, 0)
