@@ -131,12 +131,15 @@ class StackedDesign:
             Xs = X.tocsr()[order]
             Xs.sort_indices()
             self.Xs = Xs
-        elif np.array_equal(order, np.arange(n_samples)):
-            # rows already grouped by task: no copy when X is column-major float64
-            self.Xs = np.asfortranarray(X, dtype=np.float64)
+        elif np.array_equal(order, np.arange(n_samples)) and (
+            X.flags.c_contiguous or X.flags.f_contiguous
+        ):
+            # rows already grouped by task: X itself, in either order (products have
+            # kernels for both; coordinate descent takes its own column-major copy)
+            self.Xs = np.asarray(X, dtype=np.float64)
         else:
-            # column-major, as every stacked kernel reads columns within a task's
-            # rows; filled column by column so X is never held twice over
+            # column-major, which coordinate descent reads; filled column by column
+            # so X is never held twice over
             self.Xs = np.empty((len(order), X.shape[1]), order="F")
             for j in range(X.shape[1]):
                 self.Xs[:, j] = X[order, j]
@@ -157,6 +160,8 @@ class StackedDesign:
         elif self._blas_per_task(self.Xs):
             for t, (lo, hi) in enumerate(zip(self.ptr[:-1], self.ptr[1:], strict=True)):
                 out[lo:hi] = self.Xs[lo:hi] @ W[:, t]
+        elif self.Xs.flags.c_contiguous:
+            _kernels.stacked_matvec_rowmajor(self.Xs, self.ptr, WT, out)
         else:
             _kernels.stacked_matvec_dense(self.Xs, self.ptr, WT, out)
         return out
@@ -181,6 +186,8 @@ class StackedDesign:
         elif self._blas_per_task(Xs):
             for t, (lo, hi) in enumerate(zip(self.ptr[:-1], self.ptr[1:], strict=True)):
                 GT[t] = g[lo:hi] @ Xs[lo:hi]
+        elif Xs.flags.c_contiguous:
+            _kernels.stacked_rmatvec_rowmajor(Xs, self.ptr, g, GT)
         else:
             _kernels.stacked_rmatvec_dense(np.asfortranarray(Xs), self.ptr, g, GT)
         return GT.T
