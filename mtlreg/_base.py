@@ -156,6 +156,7 @@ def solve(problem, solver, W0, b0, tol, max_iter, verbose, owner):
             "cg": "the squared loss and a quadratic penalty (mean-regularised)",
             "prox_newton": "the logistic loss and a penalty separable over feature rows "
             "(Lasso, L21)",
+            "newton_cg": "the logistic loss and a quadratic penalty (mean-regularised)",
         }[solver]
         raise ValueError(
             f"solver={solver!r} needs {needs}; {owner} cannot use it. "

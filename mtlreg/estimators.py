@@ -85,6 +85,10 @@ _SOLVER_TEXT = {
         '"prox_newton": proximal Newton steps, each solved by coordinate descent\n'
         "over a working set of feature rows, with a backtracking line search."
     ),
+    "newton_cg": (
+        '"newton_cg": truncated Newton steps, each solved by preconditioned\n'
+        "conjugate gradient, with a backtracking line search."
+    ),
 }
 
 
@@ -94,8 +98,9 @@ def _valid_solvers(loss, penalty_key):
     Mirrors mtlreg.solvers.SUPPORTS and choose() (``solve`` refuses the others with a
     ValueError): "bcd" needs the squared loss and a penalty separable over feature rows
     (Lasso, L2,1), "cg" the squared loss and a quadratic penalty (mean-regularised),
-    "prox_newton" the logistic loss and a row-separable penalty; "fista" applies to
-    every model. "auto" takes the first of bcd, cg, prox_newton, fista that applies.
+    "prox_newton" the logistic loss and a row-separable penalty, "newton_cg" the logistic
+    loss and a quadratic penalty; "fista" applies to every model. "auto" takes the first
+    of bcd, cg, prox_newton, newton_cg, fista that applies.
     """
     if loss == "squared" and penalty_key in ("lasso", "l21"):
         return ("fista", "bcd")
@@ -103,6 +108,8 @@ def _valid_solvers(loss, penalty_key):
         return ("fista", "prox_newton")
     if loss == "squared" and penalty_key == "mean":
         return ("fista", "cg")
+    if loss == "logistic" and penalty_key == "mean":
+        return ("fista", "newton_cg")
     return ("fista",)
 
 
@@ -129,6 +136,8 @@ def _docstring(kind, loss, penalty_key):
         max_iter = "Maximum number of iterations (epochs for coordinate descent)."
     elif "prox_newton" in _valid_solvers(loss, penalty_key):
         max_iter = "Maximum number of iterations (Newton steps for proximal Newton)."
+    elif "newton_cg" in _valid_solvers(loss, penalty_key):
+        max_iter = "Maximum number of iterations (Newton steps for Newton-CG)."
     else:
         max_iter = "Maximum number of iterations."
     if loss == "squared":

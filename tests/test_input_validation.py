@@ -25,6 +25,8 @@ BCD_OK = [LassoRegressor, L21Regressor]
 BCD_NOT_OK = [c for c in ALL_ESTIMATORS if c not in BCD_OK]
 PN_OK = [LassoClassifier, L21Classifier]
 PN_NOT_OK = [c for c in ALL_ESTIMATORS if c not in PN_OK]
+NCG_OK = [MeanRegularizedClassifier]
+NCG_NOT_OK = [c for c in ALL_ESTIMATORS if c not in NCG_OK]
 
 BAD = (ValueError, TypeError)
 NONFINITE = r"(?i)nan|inf|finite"
@@ -193,11 +195,18 @@ def test_prox_newton_only_for_lasso_and_l21_classifiers(cls):
         cls(alpha=0.1, solver="prox_newton").fit(X, Y)
 
 
-@pytest.mark.parametrize("cls", BCD_OK + PN_OK, ids=_ids(BCD_OK + PN_OK))
+@pytest.mark.parametrize("cls", NCG_NOT_OK, ids=_ids(NCG_NOT_OK))
+def test_newton_cg_only_for_the_mean_regularised_classifier(cls):
+    X, Y = make_data(cls)
+    with pytest.raises(BAD, match=r"(?i)solver|newton_cg"):
+        cls(alpha=0.1, solver="newton_cg").fit(X, Y)
+
+
+@pytest.mark.parametrize("cls", BCD_OK + PN_OK + NCG_OK, ids=_ids(BCD_OK + PN_OK + NCG_OK))
 @pytest.mark.parametrize("solver", ["auto", "fista", "specialised"])
 def test_valid_solvers_are_accepted(cls, solver):
     if solver == "specialised":
-        solver = "bcd" if cls in BCD_OK else "prox_newton"
+        solver = _solvers(cls)[1]
     X, Y = make_data(cls)
     est = cls(alpha=0.1, solver=solver).fit(X, Y)
     assert np.all(np.isfinite(est.coef_))
@@ -272,6 +281,8 @@ def _solvers(cls):
         return ["fista", "bcd"]
     if cls in PN_OK:
         return ["fista", "prox_newton"]
+    if cls in NCG_OK:
+        return ["fista", "newton_cg"]
     return ["fista"]
 
 

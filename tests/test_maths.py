@@ -11,7 +11,7 @@ import mtlreg
 from mtlreg._base import build_problem, check_targets
 from mtlreg._design import lipschitz
 from mtlreg.penalties import L1Penalty, L21Penalty, MeanRegularizedPenalty, TraceNormPenalty
-from mtlreg.solvers import bcd, fista, prox_newton
+from mtlreg.solvers import bcd, fista, newton_cg, prox_newton
 
 # the package re-exports the solver functions under their modules' names
 bcd_module = importlib.import_module("mtlreg.solvers.bcd")
@@ -412,3 +412,64 @@ def test_design_matmul_is_the_product(n_cols, storage):
     assert isinstance(out, np.ndarray) and out.shape == (30, n_cols)
     np.testing.assert_allclose(out, A @ B, rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(matmul(A, B[:, 0]), A @ B[:, 0], rtol=1e-13, atol=1e-13)
+
+
+def _objective_gradient(prob, W, b):
+    """Gradient of datafit + penalty in (W, b) (the penalty's is hessian(W): it is quadratic)."""
+    gW, gb = prob.gradient(prob.design.forward(W), b)
+    return gW + prob.penalty.hessian(W), gb
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("kind, layout", [("shared", "full"), ("missing", "full"),
+                                          ("per_task", "stacked")])
+def test_newton_cg_hessian_product_matches_gradient_differences(kind, layout, fit_intercept):
+    newton_cg_module = importlib.import_module("mtlreg.solvers.newton_cg")
+    X, Y = _data(kind, "logistic")
+    prob = _problem(X, Y, "logistic", MeanRegularizedPenalty(0.3, l2=0.1), fit_intercept,
+                    np.array([1.0, 2.0, 0.5]), layout)
+    d = prob.design
+    rng = np.random.default_rng(5)
+    W, b = rng.standard_normal((6, 3)) * 0.3, rng.standard_normal(3)
+    PW, Pb = rng.standard_normal((6, 3)), rng.standard_normal(3)
+    if not fit_intercept:
+        b, Pb = np.zeros(3), np.zeros(3)
+    h = prob.loss.hessian_diagonal(d.y, d.s, d.forward(W) + d.expand(b))
+    HW, Hb, zP = newton_cg_module.hessian_product(d, prob.penalty, h, PW, Pb, fit_intercept)
+    eps = 1e-6
+    plus = _objective_gradient(prob, W + eps * PW, b + eps * Pb)
+    minus = _objective_gradient(prob, W - eps * PW, b - eps * Pb)
+    np.testing.assert_allclose(HW, (plus[0] - minus[0]) / (2 * eps), rtol=1e-6, atol=1e-9)
+    if fit_intercept:
+        np.testing.assert_allclose(Hb, (plus[1] - minus[1]) / (2 * eps), rtol=1e-6,
+                                   atol=1e-9)
+    np.testing.assert_allclose(zP, d.forward(PW), atol=1e-12)
+    # the Jacobi preconditioner is the Hessian's diagonal in W and in b
+    MW, Mb = newton_cg_module._jacobi(d, prob.penalty, h, W.shape, fit_intercept)
+    for idx in np.ndindex(W.shape):
+        E = np.zeros_like(W)
+        E[idx] = 1.0
+        assert MW[idx] == pytest.approx(
+            newton_cg_module.hessian_product(d, prob.penalty, h, E, np.zeros(3),
+                                             fit_intercept)[0][idx], rel=1e-10)
+    if fit_intercept:
+        for t in range(3):
+            assert Mb[t] == pytest.approx(
+                newton_cg_module.hessian_product(d, prob.penalty, h, np.zeros_like(W),
+                                                 np.eye(3)[t], True)[1][t], rel=1e-10)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.2])
+@pytest.mark.parametrize("kind", ["shared", "missing", "per_task"])
+def test_newton_cg_reaches_the_fista_solution(kind, l2):
+    X, Y = _data(kind, "logistic", seed=3)
+    prob = _problem(X, Y, "logistic", MeanRegularizedPenalty(0.5, l2=l2), True,
+                    np.array([1.0, 2.0, 0.5]))
+    start = np.zeros((6, 3)), np.zeros(3)
+    res = newton_cg(prob, *start, tol=1e-12, max_iter=100)
+    ref = fista(prob, *start, tol=1e-12, max_iter=500000)
+    assert res["converged"] and ref["converged"]
+    assert res["n_iter"] <= 15  # superlinear: a handful of Newton steps
+    assert res["objective"] == pytest.approx(ref["objective"], rel=1e-11)
+    np.testing.assert_allclose(res["W"], ref["W"], atol=1e-5)
+    np.testing.assert_allclose(res["b"], ref["b"], atol=1e-5)

@@ -102,11 +102,12 @@ def regularization_path(
         Ridge strength l2/2 ||W||_F^2, fixed along the path.
     fit_intercept, task_weights, tol, max_iter
         As for the estimators.
-    solver : {"auto", "fista", "bcd", "cg", "prox_newton"}, default="auto"
+    solver : {"auto", "fista", "bcd", "cg", "prox_newton", "newton_cg"}, default="auto"
         "fista" applies to every penalty and loss. "bcd" (block coordinate
         descent) needs ``loss="squared"`` with ``penalty="lasso"`` or ``"l21"``,
         "cg" (conjugate gradient) ``loss="squared"`` with ``penalty="mean"``,
-        "prox_newton" ``loss="logistic"`` with ``penalty="lasso"`` or ``"l21"``.
+        "prox_newton" ``loss="logistic"`` with ``penalty="lasso"`` or ``"l21"``,
+        "newton_cg" (truncated Newton) ``loss="logistic"`` with ``penalty="mean"``.
         "auto" picks the one of these that applies, and "fista" otherwise.
     coef_init : array-like of shape (n_tasks, n_features), default=None
         Starting coefficients for the first alpha.
