@@ -165,6 +165,22 @@ def stacked_rmatvec_csr(data, indices, indptr, ptr, g, GT):
 
 
 @njit(cache=True)
+def take_rows_column_major(X, rows, out):
+    """out[k, :] = X[rows[k], :] into a column-major ``out``, by 64 x 64 tiles so that
+    reads and writes both stay within cache lines already loaded."""
+    n_rows = rows.shape[0]
+    n_cols = X.shape[1]
+    block = 64
+    for i0 in range(0, n_rows, block):
+        i1 = min(i0 + block, n_rows)
+        for j0 in range(0, n_cols, block):
+            j1 = min(j0 + block, n_cols)
+            for j in range(j0, j1):
+                for i in range(i0, i1):
+                    out[i, j] = X[rows[i], j]
+
+
+@njit(cache=True)
 def segment_sum(values, ptr):
     n_tasks = ptr.shape[0] - 1
     out = np.zeros(n_tasks)
@@ -601,6 +617,47 @@ def bcd_epoch_stacked_dense(XF, ptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2
                         acc += st[i] * xn[i] * rt[i]
                 raw[t] = acc
             have_raw = not last
+
+
+@njit(cache=True, fastmath=_FAST)
+def bcd_entry_epoch_stacked_dense(XF, ptr, xbar, s, R, offset, W, lip, ent_j, ent_t, l1, l2):
+    """``bcd_epoch_stacked_dense`` for an entrywise penalty (l21 = 0) over the listed
+    entries (ent_j[k], ent_t[k]) only, in the same order as the masked row epoch.
+
+    Per-task supports differ, so a working set's rows carry mostly inactive entries
+    (200 tasks x 2,000 features: 9,100 active entries on 1,951 rows); the row
+    epoch still walked all n_tasks entries of every row, 390,000 a pass.
+    """
+    n_tasks = W.shape[1]
+    task_w = np.zeros(n_tasks)
+    for t in range(n_tasks):
+        st = s[ptr[t]:ptr[t + 1]]
+        for i in range(st.shape[0]):
+            task_w[t] += st[i]
+    for k in range(ent_j.shape[0]):
+        j, t = ent_j[k], ent_t[k]
+        L = lip[j, t]
+        if L == 0.0:
+            continue
+        lo, hi = ptr[t], ptr[t + 1]
+        st, xj, rt = s[lo:hi], XF[lo:hi, j], R[lo:hi]
+        acc = 0.0
+        for i in range(st.shape[0]):
+            acc += st[i] * xj[i] * rt[i]
+        w = W[j, t]
+        v = L * w + acc + offset[t] * task_w[t] * xbar[j, t]
+        if v > l1:
+            new = (v - l1) / (L + l2)
+        elif v < -l1:
+            new = (v + l1) / (L + l2)
+        else:
+            new = 0.0
+        if new != w:
+            dt = new - w
+            W[j, t] = new
+            offset[t] += xbar[j, t] * dt
+            for i in range(rt.shape[0]):
+                rt[i] -= xj[i] * dt
 
 
 @njit(cache=True)

@@ -312,8 +312,12 @@ def test_masked_epoch_moves_only_active_entries(layout):
         runs[name] = W
     assert np.all(runs["masked"][active == 0] == 0.0)
     assert np.any(runs["masked"] != 0.0)
-    # an all-ones mask is the unmasked epoch, exactly
-    np.testing.assert_array_equal(runs["all"], runs["none"])
+    # an all-ones mask is the unmasked epoch: exactly on the full layout; the stacked
+    # layout's masked epochs run entry by entry, whose sums round differently
+    if layout == "full":
+        np.testing.assert_array_equal(runs["all"], runs["none"])
+    else:
+        np.testing.assert_allclose(runs["all"], runs["none"], rtol=1e-11, atol=1e-13)
 
 
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
@@ -473,3 +477,16 @@ def test_newton_cg_reaches_the_fista_solution(kind, l2):
     assert res["objective"] == pytest.approx(ref["objective"], rel=1e-11)
     np.testing.assert_allclose(res["W"], ref["W"], atol=1e-5)
     np.testing.assert_allclose(res["b"], ref["b"], atol=1e-5)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(1, 1), (70, 3), (130, 200)])
+def test_column_major_rows_is_the_row_selection(shape, order):
+    from mtlreg._design import column_major_rows
+
+    rng = np.random.default_rng(0)
+    X = np.asarray(rng.standard_normal(shape), order=order)
+    for rows in (None, rng.permutation(shape[0])[: max(1, shape[0] // 2)]):
+        out = column_major_rows(X, rows)
+        assert out.flags.f_contiguous
+        np.testing.assert_array_equal(out, X if rows is None else X[rows])
