@@ -264,9 +264,9 @@ def _disjoint_supports(kind, loss, sparse, seed=11, n=40, d=80, T=4):
 @pytest.mark.parametrize("kind", ["shared", "per_task"])
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
 def test_entry_working_sets_reach_the_solution(kind, loss, sparse):
-    """Coordinate descent's Lasso working sets are entries, not rows, and reach the FISTA
-    solution (proximal Newton, for the logistic loss, keeps rows: it is checked against
-    the same reference); at the solution the entry working set is each task's own."""
+    """Coordinate descent's and proximal Newton's Lasso working sets are entries, not
+    rows, and reach the FISTA solution; at the solution the entry working set is each
+    task's own."""
     X, Y = _disjoint_supports(kind, loss, sparse)
     solver = bcd if loss == "squared" else prox_newton
     prob = _problem(X, Y, loss, L1Penalty(0.05 if loss == "squared" else 0.01))

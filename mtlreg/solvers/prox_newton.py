@@ -63,9 +63,8 @@ def prox_newton(problem, W0, b0, tol=1e-4, max_iter=100, verbose=0, p0=50, max_e
             converged = crit <= thresholds[kind]
             break
         n_iter += 1
-        # whole rows even for the Lasso: with entry working sets, nearly separable
-        # tasks stalled short of tight gaps (1e-10) in tests, at rounding level
-        ws, ws_size, _ = working_set(penalty, W, V, l1 + l21, ws_size, p0)
+        ws, ws_size, active = working_set(penalty, W, V, l1 + l21, ws_size, p0,
+                                          separable=l21 == 0.0)
 
         # the second-order model: weights h, targets u (floored where h vanishes,
         # i.e. for points the model already fits with certainty)
@@ -92,7 +91,7 @@ def prox_newton(problem, W0, b0, tol=1e-4, max_iter=100, verbose=0, p0=50, max_e
         first = None
         for _ in range(max_epochs):
             before = W_model[ws].copy()
-            epoch(ws)
+            epoch(ws, active)
             move = float(np.max(np.abs(W_model[ws] - before), initial=0.0))
             first = move if first is None else first
             if move <= 0.1 * first:
