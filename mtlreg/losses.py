@@ -2,9 +2,9 @@
 
 A datafit is sum_k s_k * phi(y_k, z_k) over the layout's entries, with
 s_k = w_t / n_t on task t's observed entries and 0 elsewhere, so each task
-contributes w_t times its mean loss. A datafit knows its value, gradient in z,
-curvature bound, Fenchel conjugate (for the duality gap) and how to fit the
-intercepts for fixed coefficients.
+contributes w_t times its mean loss. A datafit knows its value, gradient in z
+(and both at once), curvature bound, Fenchel conjugate (for the duality gap)
+and how to fit the intercepts for fixed coefficients.
 """
 
 import numpy as np
@@ -24,6 +24,10 @@ class SquaredLoss:
 
     def grad(self, y, s, z):
         return s * (z - y)
+
+    def value_and_grad(self, y, s, z):
+        r = z - y
+        return 0.5 * float(np.sum(s * r * r)), s * r
 
     def conjugate(self, y, s, theta):
         # f_k(z) = s/2 (z - y)^2  ->  f_k*(u) = u^2 / (2 s) + u y  (u = 0 where s = 0)
@@ -55,6 +59,11 @@ class LogisticLoss:
         out = np.empty(s.shape)  # C order: the kernels write through ravel()
         _kernels.logistic_grad(y, s, np.ascontiguousarray(z), out)
         return out
+
+    def value_and_grad(self, y, s, z):
+        out = np.empty(s.shape)  # C order: the kernels write through ravel()
+        value = _kernels.logistic_value_grad(y, s, np.ascontiguousarray(z), out)
+        return float(value), out
 
     def conjugate(self, y, s, theta):
         return float(_kernels.logistic_conjugate(y, s, np.ascontiguousarray(theta)))

@@ -490,3 +490,23 @@ def test_column_major_rows_is_the_row_selection(shape, order):
         out = column_major_rows(X, rows)
         assert out.flags.f_contiguous
         np.testing.assert_array_equal(out, X if rows is None else X[rows])
+
+
+@pytest.mark.parametrize("loss_name", ["squared", "logistic"])
+def test_value_and_grad_is_value_and_grad(loss_name):
+    from mtlreg.losses import LOSSES
+
+    loss = LOSSES[loss_name]()
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.standard_normal(50) * 3, [800.0, -800.0, 0.0, 1e-300]])
+    y = np.where(rng.random(z.shape) < 0.5, -1.0, 1.0)
+    s = rng.random(z.shape)
+    s[::7] = 0.0  # missing entries
+    for shape in (z.shape, (6, 9)):
+        value, grad = loss.value_and_grad(y.reshape(shape), s.reshape(shape),
+                                          z.reshape(shape))
+        assert value == pytest.approx(loss.value(y.reshape(shape), s.reshape(shape),
+                                                 z.reshape(shape)), rel=1e-14)
+        np.testing.assert_allclose(grad, loss.grad(y.reshape(shape), s.reshape(shape),
+                                                    z.reshape(shape)), rtol=1e-14, atol=0)
+        assert np.isfinite(value) and np.all(np.isfinite(grad))

@@ -72,8 +72,7 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
         if try_shrink:
             LW, Lb, L = shrink * LW, shrink * Lb, shrink * L
         zfull = zy + design.expand(yb)
-        f_y = loss.value(y_obs, s, zfull)
-        G = loss.grad(y_obs, s, zfull)
+        f_y, G = loss.value_and_grad(y_obs, s, zfull)
         gW = design.adjoint(G)
         gb = design.task_sum(G) if fit_b else np.zeros_like(yb)
         while True:
