@@ -76,9 +76,10 @@ class NoneValue:
 
 
 def validate_params(estimator):
-    params = estimator.get_params(deep=False)
+    # attributes, not get_params(): its signature inspection cost ~0.3 ms a fit,
+    # a tenth of a small fit
     for name, constraints in estimator._parameter_constraints.items():
-        value = params[name]
+        value = getattr(estimator, name)
         if any(c.accepts(value) for c in constraints):
             continue
         allowed = " or ".join(str(c) for c in constraints)
