@@ -148,7 +148,7 @@ def _counting(fn, calls):
 
 
 @pytest.mark.parametrize("anderson", [0, 5])
-@pytest.mark.parametrize("T", [2, 8])  # with d = 12: residual snapshots kept at T = 2 only
+@pytest.mark.parametrize("T", [2, 8])
 @pytest.mark.parametrize("penalty", PENALTIES, ids=IDS)
 def test_compiled_fit_reaches_the_python_loops_solution(penalty, T, anderson, monkeypatch):
     prob = _problem(penalty, weights=np.linspace(0.5, 2.0, T), T=T, d=12, n=30)
@@ -185,6 +185,11 @@ def test_large_or_partly_observed_problems_keep_the_python_loop(monkeypatch):
     partly = mask.copy()
     partly[0, 0] = False
     assert not bcd_module._compiled_loop_applies(d, partly, 0.0, 0.1, 0.0, 0)
+    # residual snapshots larger than a quarter of X and 8 MB: the Python loop, which
+    # recomputes an extrapolated point's residual instead
+    tall = _problem(L21Penalty(0.1), n=20000, d=2, T=10).design
+    assert not bcd_module._compiled_loop_applies(tall, tall.s > 0, 0.0, 0.1, 0.0, 0)
+    assert bcd_module._compiled_loop_applies(tall, tall.s > 0, 0.0, 0.1, 0.0, 0, anderson=0)
     # products past one BLAS thread's small-problem range go through NumPy
     monkeypatch.setattr(bcd_module, "SMALL_PRODUCT", 10.0)
     assert not bcd_module._compiled_loop_applies(d, mask, 0.0, 0.1, 0.0, 0)

@@ -143,10 +143,12 @@ def _entry_working_set(W, V, alpha, ws_size, p0):
     return ws, -(-size // n_tasks), active
 
 
-def _compiled_loop_applies(design, mask, l1, l21, l2, verbose):
+def _compiled_loop_applies(design, mask, l1, l21, l2, verbose, anderson=5):
     """Whether ``bcd_dense_observed`` runs the whole fit: a dense full layout with every
     target observed, a penalty with a duality gap whose dual ball it knows (entrywise or
-    by rows) and products small enough for its loops to match one BLAS thread."""
+    by rows), products small enough for its loops to match one BLAS thread, and room
+    for the residual snapshots of its extrapolation (at most a quarter of X, or 8 MB)."""
+    snapshots = (anderson + 1) * mask.size
     return (
         design.layout == "full"
         and not sp.issparse(design.X)
@@ -155,6 +157,7 @@ def _compiled_loop_applies(design, mask, l1, l21, l2, verbose):
         and (l1 == 0.0 or l21 == 0.0)
         and (l1 + l21 > 0.0 or l2 > 0.0)
         and product_flops(design) < SMALL_PRODUCT
+        and snapshots <= max(design.X.size / 4, 2**20)
     )
 
 
@@ -185,12 +188,12 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         # the dense kernels sweep the residual task by task
         R = np.asfortranarray(R)
     offset = np.zeros(n_tasks)
-    if _compiled_loop_applies(design, mask, l1, l21, l2, verbose):
+    if _compiled_loop_applies(design, mask, l1, l21, l2, verbose, anderson):
         n_iter, crit, primal, converged = bcd_dense_observed(
-            _columns(design), np.asfortranarray(design.y), np.asarray(b, dtype=np.float64),
-            design.xbar, np.ascontiguousarray(design.s[0]), R, offset, W, lip, l1, l21, l2,
+            _columns(design), np.asfortranarray(design.y), design.xbar,
+            np.ascontiguousarray(design.s[0]), R, offset, W, lip, l1, l21, l2,
             thresholds["gap"], int(max_iter), int(p0), int(inner_check), int(anderson),
-            _MAX_INNER_EPOCHS, (anderson + 1) * R.size <= design.X.size / 4,
+            _MAX_INNER_EPOCHS,
         )
         return result(W, b, n_iter, crit, "gap", converged, primal)
     epoch = epoch_function(design, design.s, design.xbar, R, offset, W, lip, l1, l21, l2,

@@ -14,6 +14,8 @@ feature rows of l1 |w|_1 + l21 |w|_2 + l2/2 |w|^2 with l1 = 0 or l21 = 0,
 whose dual ball is entrywise (l21 = 0) or by rows (l1 = 0).
 """
 
+import math
+
 import numpy as np
 
 from .._kernels import _FAST, bcd_epoch_dense_observed, njit
@@ -21,7 +23,7 @@ from .._kernels import _FAST, bcd_epoch_dense_observed, njit
 _TINY = np.finfo(np.float64).tiny
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _row_norm(V, k, separable):
     """The dual norm of row k of V: max |v| (entrywise ball) or ||v||_2 (row ball)."""
     out = 0.0
@@ -34,7 +36,7 @@ def _row_norm(V, k, separable):
     return np.sqrt(out)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _penalty_value(W, rows, l1, l21, l2):
     out = 0.0
     for k in range(rows.shape[0]):
@@ -48,7 +50,7 @@ def _penalty_value(W, rows, l1, l21, l2):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _conjugate_excess(V, rows_used, separable, alpha):
     """Squared distance of V's first ``rows_used`` rows to the dual ball of radius alpha."""
     out = 0.0
@@ -65,7 +67,15 @@ def _conjugate_excess(V, rows_used, separable, alpha):
     return out
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, error_model="numpy")
+def _copy_into(src, dst):
+    """dst[...] = src for 2-D arrays (loops: Numba's slice assignment is slow to compile)."""
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[i, j] = src[i, j]
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _residual(R, offset, rho):
     """rho = R + offset, column by column (the true residual of the centred model)."""
     for t in range(R.shape[1]):
@@ -74,7 +84,7 @@ def _residual(R, offset, rho):
             rho[i, t] = R[i, t] + o
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _gradient(X, rho, xbar, s_task, rows, active, V):
     """Minus the datafit gradient of ``rows`` into V[:len(rows)]; zero at entries a
     non-empty ``active`` leaves out (they are held at 0)."""
@@ -96,7 +106,7 @@ def _gradient(X, rho, xbar, s_task, rows, active, V):
             V[k, t] = s_task[t] * (acc - xbar[j, t] * col_sums[t])
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _gap(V, rho, y, s_task, W, rows, l1, l21, l2):
     """(duality gap, primal) of the problem restricted to ``rows`` (all rows: the full
     gap), V[:len(rows)] holding their gradients from ``_gradient``.
@@ -131,16 +141,61 @@ def _gap(V, rho, y, s_task, W, rows, l1, l21, l2):
     return primal - dual, primal
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def _mark_largest(scores, k, marked):
+    """marked[i] = 1 for the k largest scores (ties broken arbitrarily).
+
+    A heap of size k in plain loops: Numba's sorts took 2-3 s each to compile.
+    """
+    n = scores.shape[0]
+    if k >= n:
+        for i in range(n):
+            marked[i] = 1
+        return
+    heap = np.empty(k, dtype=np.int64)  # a min-heap of the k largest seen so far
+    size = 0
+    for i in range(n):
+        v = scores[i]
+        if size < k:
+            pos = size
+            size += 1
+            while pos > 0:
+                parent = (pos - 1) // 2
+                if scores[heap[parent]] <= v:
+                    break
+                heap[pos] = heap[parent]
+                pos = parent
+            heap[pos] = i
+        elif v > scores[heap[0]]:
+            pos = 0
+            while True:
+                child = 2 * pos + 1
+                if child >= k:
+                    break
+                if child + 1 < k and scores[heap[child + 1]] < scores[heap[child]]:
+                    child += 1
+                if scores[heap[child]] >= v:
+                    break
+                heap[pos] = heap[child]
+                pos = child
+            heap[pos] = i
+    for q in range(k):
+        marked[heap[q]] = 1
+
+
+@njit(cache=True, error_model="numpy")
 def _working_set(W, V, alpha, ws_size, p0, separable):
-    """``bcd.working_set`` (rows, or entries when separable with several tasks)."""
+    """``bcd.working_set`` (rows, or entries when separable with several tasks): the
+    same sets, returned as (sorted rows, size, active-entry mask or an empty one)."""
     n_features, n_tasks = W.shape
     scale = max(alpha, _TINY)
-    if separable and n_tasks > 1:
-        flat = np.empty(n_features * n_tasks)
-        n_support = 0
-        n_candidates = 0
-        for j in range(n_features):
+    by_entries = separable and n_tasks > 1
+    n_scores = n_features * n_tasks if by_entries else n_features
+    scores = np.empty(n_scores)
+    n_support = 0
+    n_candidates = 0
+    for j in range(n_features):
+        if by_entries:
             for t in range(n_tasks):
                 if W[j, t] != 0.0:
                     score = np.inf
@@ -149,53 +204,65 @@ def _working_set(W, V, alpha, ws_size, p0, separable):
                     score = abs(V[j, t]) / scale
                 if score >= 1.0 - 1e-12:
                     n_candidates += 1
-                flat[j * n_tasks + t] = -score
+                scores[j * n_tasks + t] = score
+        else:
+            nonzero = False
+            for t in range(n_tasks):
+                if W[j, t] != 0.0:
+                    nonzero = True
+            if nonzero:
+                score = np.inf
+                n_support += 1
+            else:
+                score = _row_norm(V, j, separable) / scale
+            if score >= 1.0 - 1e-12:
+                n_candidates += 1
+            scores[j] = score
+    if by_entries:
         size = min(max(ws_size * n_tasks, 2 * n_support, p0 * n_tasks),
                    max(n_candidates, n_support, 1))
-        chosen = np.argsort(flat, kind="mergesort")[:size]
-        active = np.zeros((n_features, n_tasks), dtype=np.uint8)
-        for k in range(chosen.shape[0]):
-            active[chosen[k] // n_tasks, chosen[k] % n_tasks] = 1
-        in_use = np.zeros(n_features, dtype=np.bool_)
-        for j in range(n_features):
-            for t in range(n_tasks):
-                if active[j, t]:
-                    in_use[j] = True
-        return np.flatnonzero(in_use).astype(np.int64), -(-size // n_tasks), active
-    neg = np.empty(n_features)
-    n_support = 0
-    n_candidates = 0
+    else:
+        size = min(max(ws_size, 2 * n_support, p0), max(n_candidates, n_support, 1))
+    marked = np.zeros(n_scores, dtype=np.uint8)
+    _mark_largest(scores, size, marked)
+    in_use = np.zeros(n_features, dtype=np.uint8)
+    n_rows = 0
     for j in range(n_features):
-        nonzero = False
-        for t in range(n_tasks):
-            if W[j, t] != 0.0:
-                nonzero = True
-        if nonzero:
-            score = np.inf
-            n_support += 1
+        if by_entries:
+            for t in range(n_tasks):
+                if marked[j * n_tasks + t]:
+                    in_use[j] = 1
         else:
-            score = _row_norm(V, j, separable) / scale
-        if score >= 1.0 - 1e-12:
-            n_candidates += 1
-        neg[j] = -score
-    size = min(max(ws_size, 2 * n_support, p0), max(n_candidates, n_support, 1))
-    ws = np.sort(np.argsort(neg, kind="mergesort")[:size]).astype(np.int64)
+            in_use[j] = marked[j]
+        n_rows += in_use[j]
+    ws = np.empty(n_rows, dtype=np.int64)
+    k = 0
+    for j in range(n_features):
+        if in_use[j]:
+            ws[k] = j
+            k += 1
+    if by_entries:
+        return ws, -(-size // n_tasks), marked.reshape((n_features, n_tasks))
     return ws, size, np.zeros((0, 0), dtype=np.uint8)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _solve_small(G, rhs):
     """G c = rhs by Gaussian elimination with partial pivoting; None-like: all NaN if singular."""
     m = G.shape[0]
-    A = G.copy()
-    c = rhs.copy()
+    A = np.empty((m, m))
+    _copy_into(G, A)
+    c = np.empty(m)
+    for k in range(m):
+        c[k] = rhs[k]
     for k in range(m):
         p = k
         for i in range(k + 1, m):
             if abs(A[i, k]) > abs(A[p, k]):
                 p = i
         if A[p, k] == 0.0:
-            c[:] = np.nan
+            for q in range(m):
+                c[q] = np.nan
             return c
         if p != k:
             for q in range(m):
@@ -214,7 +281,7 @@ def _solve_small(G, rhs):
     return c
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _squared_loss(rho, s_task):
     out = 0.0
     for t in range(rho.shape[1]):
@@ -225,9 +292,9 @@ def _squared_loss(rho, s_task):
     return out
 
 
-@njit(cache=True, fastmath=_FAST)
-def _extrapolate(X, y, b, xbar, s_task, W, R, offset, W_hist, R_hist, off_hist, keep_residuals,
-                 all_rows, l1, l21, l2, rho_now, rho_acc):
+@njit(cache=True, error_model="numpy")
+def _extrapolate(s_task, W, R, offset, W_hist, R_hist, off_hist, all_rows, l1, l21, l2,
+                 rho_now, rho_acc):
     """``bcd._extrapolate``: Anderson extrapolation, kept if it lowers the objective."""
     m = W_hist.shape[0] - 1
     n_features, n_tasks = W.shape
@@ -250,7 +317,7 @@ def _extrapolate(X, y, b, xbar, s_task, W, R, offset, W_hist, R_hist, off_hist, 
     coef = _solve_small(G, np.ones(m))
     total = 0.0
     for a in range(m):
-        if not np.isfinite(coef[a]):
+        if not math.isfinite(coef[a]):
             return
         total += coef[a]
     if total == 0.0:
@@ -262,42 +329,28 @@ def _extrapolate(X, y, b, xbar, s_task, W, R, offset, W_hist, R_hist, off_hist, 
         for j in range(n_features):
             for t in range(n_tasks):
                 W_acc[j, t] += coef[a] * W_hist[a + 1, j, t]
+    # the residual is affine in W and the weights sum to one
     off_acc = np.zeros(n_tasks)
-    if keep_residuals:
-        # the residual is affine in W and the weights sum to one
-        R_acc = np.zeros((n_samples, n_tasks))
-        for a in range(m):
-            for t in range(n_tasks):
-                off_acc[t] += coef[a] * off_hist[a + 1, t]
-                for i in range(n_samples):
-                    R_acc[i, t] += coef[a] * R_hist[a + 1, i, t]
-        _residual(R_acc, off_acc, rho_acc)
-    else:
+    R_acc = np.zeros((n_samples, n_tasks))
+    for a in range(m):
         for t in range(n_tasks):
-            shift = 0.0
-            for j in range(n_features):
-                shift += xbar[j, t] * W_acc[j, t]
+            off_acc[t] += coef[a] * off_hist[a + 1, t]
             for i in range(n_samples):
-                rho_acc[i, t] = y[i, t] - b[t] + shift
-        for j in range(n_features):
-            for t in range(n_tasks):
-                w = W_acc[j, t]
-                if w != 0.0:
-                    for i in range(n_samples):
-                        rho_acc[i, t] -= X[i, j] * w
-        R_acc = rho_acc.copy()
+                R_acc[i, t] += coef[a] * R_hist[a + 1, i, t]
+    _residual(R_acc, off_acc, rho_acc)
     _residual(R, offset, rho_now)
     now = _squared_loss(rho_now, s_task) + _penalty_value(W, all_rows, l1, l21, l2)
     acc = _squared_loss(rho_acc, s_task) + _penalty_value(W_acc, all_rows, l1, l21, l2)
     if acc < now:
-        W[:, :] = W_acc
-        R[:, :] = R_acc
-        offset[:] = off_acc
+        _copy_into(W_acc, W)
+        _copy_into(R_acc, R)
+        for t in range(n_tasks):
+            offset[t] = off_acc[t]
 
 
-@njit(cache=True)
-def bcd_dense_observed(X, y, b, xbar, s_task, R, offset, W, lip, l1, l21, l2, threshold,
-                       max_iter, p0, n_epochs, anderson, max_inner_epochs, keep_residuals):
+@njit(cache=True, error_model="numpy")
+def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, threshold,
+                       max_iter, p0, n_epochs, anderson, max_inner_epochs):
     """Minimise sum_t s_t/2 ||rho_t||^2 + sum_j l1|W_j|_1 + l21|W_j|_2 + l2/2|W_j|^2.
 
     X, y, R column-major (n_samples, ...); W row-major (n_features, n_tasks);
@@ -319,7 +372,7 @@ def bcd_dense_observed(X, y, b, xbar, s_task, R, offset, W, lip, l1, l21, l2, th
     V_full = np.empty((n_features, n_tasks))
     n_hist = anderson + 1
     W_hist = np.empty((n_hist if anderson else 0, n_features, n_tasks))
-    R_hist = np.empty((n_hist if anderson and keep_residuals else 0, n_samples, n_tasks))
+    R_hist = np.empty((n_hist if anderson else 0, n_samples, n_tasks))
     off_hist = np.empty((n_hist if anderson else 0, n_tasks))
     n_stored = 0
     n_iter = 0
@@ -351,15 +404,14 @@ def bcd_dense_observed(X, y, b, xbar, s_task, R, offset, W, lip, l1, l21, l2, th
                                          active)
                 n_iter += 1
                 if anderson:
-                    W_hist[n_stored] = W
-                    off_hist[n_stored] = offset
-                    if keep_residuals:
-                        R_hist[n_stored] = R
+                    _copy_into(W, W_hist[n_stored])
+                    for t in range(n_tasks):
+                        off_hist[n_stored, t] = offset[t]
+                    _copy_into(R, R_hist[n_stored])
                     n_stored += 1
                     if n_stored == n_hist:
-                        _extrapolate(X, y, b, xbar, s_task, W, R, offset, W_hist, R_hist,
-                                     off_hist, keep_residuals, all_rows, l1, l21, l2, rho,
-                                     rho_acc)
+                        _extrapolate(s_task, W, R, offset, W_hist, R_hist, off_hist,
+                                     all_rows, l1, l21, l2, rho, rho_acc)
                         n_stored = 0
                 if n_iter >= max_iter:
                     break
