@@ -64,6 +64,10 @@ def test_full_gap_equals_the_problem_criterion(penalty, fit_intercept):
         gap, primal = bcd_dense._gap(V, rho, np.asfortranarray(d.y),
                                      np.ascontiguousarray(d.s[0]), W, rows,
                                      *penalty.row_params())
+        V_blas = np.empty(W.shape)
+        bcd_dense._full_gradient(np.asfortranarray(d.X), rho, d.xbar,
+                                 np.ascontiguousarray(d.s[0]), V_blas)
+        np.testing.assert_allclose(V_blas, V, rtol=1e-12, atol=1e-13)
         crit, kind, _, primal_ref, V_ref = prob.criterion(W, b, 1.0)
         assert kind == "gap"
         np.testing.assert_allclose(V, V_ref, rtol=1e-12, atol=1e-13)

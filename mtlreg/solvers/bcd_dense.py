@@ -106,6 +106,20 @@ def _gradient(X, rho, xbar, s_task, rows, active, V):
             V[k, t] = s_task[t] * (acc - xbar[j, t] * col_sums[t])
 
 
+@njit(cache=True, error_model="numpy")
+def _full_gradient(X, rho, xbar, s_task, V):
+    """``_gradient`` of every row, the product through BLAS (X' rho: a third of the
+    loops' time on 1,000 x 300 x 50)."""
+    n_samples, n_tasks = rho.shape
+    G = np.dot(X.T, rho)
+    for t in range(n_tasks):
+        col_sum = 0.0
+        for i in range(n_samples):
+            col_sum += rho[i, t]
+        for j in range(X.shape[1]):
+            V[j, t] = s_task[t] * (G[j, t] - xbar[j, t] * col_sum)
+
+
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _gap(V, rho, y, s_task, W, rows, l1, l21, l2):
     """(duality gap, primal) of the problem restricted to ``rows`` (all rows: the full
@@ -365,7 +379,6 @@ def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, thres
     separable = l21 == 0.0
     alpha = l1 + l21
     all_rows = np.arange(n_features)
-    no_mask = np.zeros((0, 0), dtype=np.uint8)
     rho = np.empty((n_tasks, n_samples)).T  # column-major, like R
     rho_acc = np.empty((n_tasks, n_samples)).T
     V = np.empty((n_features, n_tasks))
@@ -384,7 +397,7 @@ def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, thres
     while True:
         _residual(R, offset, rho)
         if not V_known:
-            _gradient(X, rho, xbar, s_task, all_rows, no_mask, V_full)
+            _full_gradient(X, rho, xbar, s_task, V_full)
         gap, primal = _gap(V_full, rho, y, s_task, W, all_rows, l1, l21, l2)
         if gap <= threshold:
             converged = True
@@ -419,7 +432,7 @@ def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, thres
             if active.shape[0] == 0 and 3 * ws.shape[0] > n_features:
                 # most rows are in the working set: the full gradient costs little
                 # more, and the outer check at the same point reuses it
-                _gradient(X, rho, xbar, s_task, all_rows, no_mask, V_full)
+                _full_gradient(X, rho, xbar, s_task, V_full)
                 for k in range(ws.shape[0]):
                     for t in range(n_tasks):
                         V[k, t] = V_full[ws[k], t]
