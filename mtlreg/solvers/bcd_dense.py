@@ -6,8 +6,9 @@ observed, i.e. scikit-learn's MultiTaskLasso problem. On small problems the
 Python outer loop of ``bcd.bcd`` costs more than its epochs (measured: 8 of
 10 ms of a 500 x 300 x 2 fit in some 25 NumPy-heavy steps of gap checks,
 working sets and extrapolations); here every step is compiled, so a fit costs
-its flops. Products are loops rather than BLAS calls, which is why ``bcd``
-only sends problems whose products are small here.
+its flops. ``bcd`` sends only problems whose products are small (one BLAS
+thread, loops over working-set columns as fast) and whose residual snapshots
+for the extrapolation are cheap to keep.
 
 The penalty enters only through its row parameters (l1, l21, l2): a sum over
 feature rows of l1 |w|_1 + l21 |w|_2 + l2/2 |w|^2 with l1 = 0 or l21 = 0,
