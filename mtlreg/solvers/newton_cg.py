@@ -4,9 +4,10 @@ The mean-regularised classifier's objective, the logistic datafit plus a
 quadratic penalty, is smooth: Newton steps apply directly, with no prox. Each
 step solves H d = -g inexactly by conjugate gradient with a Jacobi
 preconditioner (a Hessian-vector product is one product with the design and
-one with its transpose) to a relative residual that tightens as the gradient
-falls (Eisenstat and Walker's forcing term), which keeps the convergence
-superlinear; a backtracking line search on the true objective takes the step.
+one with its transpose) to a relative residual min(0.5, sqrt(|g| / |g_0|)),
+which tightens as the gradient falls and keeps the convergence superlinear
+(a forcing term in the sense of Eisenstat and Walker); a backtracking line
+search on the true objective takes the step.
 Where FISTA needs hundreds of iterations (its step is bounded by the loss's
 global curvature bound, 1/4 for the logistic loss, however flat the loss is at
 the solution), Newton needs a handful of steps.
@@ -34,8 +35,8 @@ def newton_cg(problem, W0, b0, tol=1e-4, max_iter=100, verbose=0, max_cg=200,
 
     ``max_iter`` counts Newton steps; each runs at most ``max_cg`` conjugate
     gradient iterations. Stops like the other solvers (duality gap where the
-    penalty has one, else the proximal gradient mapping with the same constant
-    as ``cg``).
+    penalty has one, else the proximal gradient mapping with a Hessian bound
+    built as ``cg`` builds its own, times the loss's curvature bound).
 
     Returns a dict with W, b, n_iter, criterion, kind, converged, objective.
     """
