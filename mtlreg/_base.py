@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._blas import blas_threads_for
 from ._design import centred_intercept, intercept_of, make_design
+from ._observed import count_observed, encode_binary, observed_entries
 from ._param_validation import (
     ArrayLike,
     Boolean,
@@ -47,11 +48,12 @@ def check_targets(Y, n_samples, classification, name="Y"):
             )
             Y2 = y.reshape(-1, 1)
             return _encode_labels(Y2, n_samples, name, labels_only=True) + (one_d,)
+    # finiteness is checked below, in the scan that counts the observed entries
     Y = check_array(
         Y,
         ensure_2d=False,
         dtype=np.float64,
-        ensure_all_finite="allow-nan",
+        ensure_all_finite=False,
         input_name=name,
     )
     if Y.ndim == 1:
@@ -65,7 +67,12 @@ def check_targets(Y, n_samples, classification, name="Y"):
         )
     if Y.shape[1] == 0:
         raise ValueError(f"{name} has no task column (shape {Y.shape}).")
-    n_obs = (~np.isnan(Y)).sum(axis=0)
+    n_obs, n_inf = count_observed(Y)
+    if n_inf:
+        raise ValueError(
+            f"Input {name} contains infinity or a value too large for dtype('float64') "
+            f"({n_inf} entries). NaN marks a missing target; infinity is never a valid one."
+        )
     empty = np.flatnonzero(n_obs == 0)
     if len(empty):
         raise ValueError(
@@ -75,41 +82,60 @@ def check_targets(Y, n_samples, classification, name="Y"):
         )
     if not classification:
         return Y, None, one_d
-    return _encode_labels(Y, n_samples, name, labels_only=False) + (one_d,)
+    return _encode_task_labels(Y, n_obs, name) + (one_d,)
 
 
 def _encode_labels(Y, n_samples, name, labels_only):
+    """Encode a fully observed label matrix (labels of any dtype) as +-1."""
     if Y.shape[0] != n_samples:
         raise ValueError(
             f"X and {name} have inconsistent numbers of samples: X has {n_samples} rows, "
             f"{name} has {Y.shape[0]}."
         )
-    # column-major: the loop reads each task's column contiguously, which with
-    # many tasks (a NaN-padded Y of n x T) is most of the cost of a fit's set-up
-    Y = np.asfortranarray(Y)
-    classes, encoded = [], np.full(Y.shape, np.nan, order="F")
+    classes, encoded = [], np.empty(Y.shape)
     for t in range(Y.shape[1]):
-        col = Y[:, t]
-        obs = np.ones(len(col), bool) if labels_only else ~np.isnan(col)
-        labels = np.unique(col[obs])
-        if len(labels) > 2 and type_of_target(col[obs]) == "continuous":
-            raise ValueError(
-                f"Unknown label type: continuous. Task {t} of {name} holds continuous "
-                f"values; a classifier needs two class labels per task (use a regressor)."
-            )
-        if len(labels) > 2:
-            raise ValueError(
-                f"Only binary classification is supported. Task {t} of {name} has "
-                f"{len(labels)} classes ({labels[:5].tolist()}...); fit one task per class."
-            )
-        if len(labels) < 2:
-            raise ValueError(
-                f"Task {t} of {name} has only one class ({labels.tolist()}): each task of a "
-                f"binary classifier needs 2 classes among its observed labels."
-            )
+        labels = _task_classes(Y[:, t], t, name)
         classes.append(labels)
-        encoded[obs, t] = np.where(col[obs] == labels[1], 1.0, -1.0)
+        encoded[:, t] = np.where(Y[:, t] == labels[1], 1.0, -1.0)
     return encoded, classes
+
+
+def _encode_task_labels(Y, n_obs, name):
+    """Encode the observed labels of a float Y (NaN = missing) as +-1, task by task.
+
+    Each task's labels are read from one scan of Y grouped by task, never from a
+    column of the (n, T) matrix; Y is returned as it is when its labels already
+    are -1 and +1, else encoded in one more pass.
+    """
+    ptr, _, values = observed_entries(Y, n_obs)
+    classes = [
+        _task_classes(values[ptr[t]:ptr[t + 1]], t, name) for t in range(Y.shape[1])
+    ]
+    positive = np.array([labels[1] for labels in classes])
+    if all(labels[0] == -1.0 and labels[1] == 1.0 for labels in classes):
+        return Y, classes
+    return encode_binary(Y, positive), classes
+
+
+def _task_classes(values, t, name):
+    """The two sorted labels of task t's observed ``values``; clear errors otherwise."""
+    labels = np.unique(values)
+    if len(labels) > 2 and type_of_target(values) == "continuous":
+        raise ValueError(
+            f"Unknown label type: continuous. Task {t} of {name} holds continuous "
+            f"values; a classifier needs two class labels per task (use a regressor)."
+        )
+    if len(labels) > 2:
+        raise ValueError(
+            f"Only binary classification is supported. Task {t} of {name} has "
+            f"{len(labels)} classes ({labels[:5].tolist()}...); fit one task per class."
+        )
+    if len(labels) < 2:
+        raise ValueError(
+            f"Task {t} of {name} has only one class ({labels.tolist()}): each task of a "
+            f"binary classifier needs 2 classes among its observed labels."
+        )
+    return labels
 
 
 def resolve_task_weights(task_weights, n_obs):
@@ -131,9 +157,9 @@ def resolve_task_weights(task_weights, n_obs):
 
 def build_design(X, Y, fit_intercept, task_weights, layout="auto"):
     """(design, task weights) for validated X and encoded Y (NaN = missing)."""
-    mask = ~np.isnan(Y)
-    weights = resolve_task_weights(task_weights, mask.sum(axis=0).astype(np.float64))
-    return make_design(X, mask, Y, weights, fit_intercept, layout=layout), weights
+    n_obs, _ = count_observed(Y)
+    weights = resolve_task_weights(task_weights, n_obs.astype(np.float64))
+    return make_design(X, Y, n_obs, weights, fit_intercept, layout=layout), weights
 
 
 def build_problem(X, Y, loss, penalty, fit_intercept, task_weights, layout="auto"):

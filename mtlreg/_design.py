@@ -22,22 +22,26 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _kernels
+from ._observed import observed_entries
 
 # Below this fraction of observed entries the stacked layout does fewer flops
 # than the (n, T) one by enough to win over BLAS's better efficiency.
 STACKED_BELOW = 0.5
 
 
-def make_design(X, mask, Y, task_weights, fit_intercept, layout="auto"):
-    """Build the layout for data ``X`` (n, d), observed ``mask`` (n, T).
+def make_design(X, Y, n_obs, task_weights, fit_intercept, layout="auto"):
+    """Build the layout for data ``X`` (n, d) and targets ``Y`` (n, T), NaN = missing.
 
-    ``Y`` holds the (already encoded) targets; its unobserved entries are
-    ignored. Per-entry weights are task_weights[t] / n_t on observed entries.
+    ``Y`` holds the (already encoded) targets, ``n_obs`` the number of observed
+    entries of each task. Per-entry weights are task_weights[t] / n_t on
+    observed entries.
     """
     if layout == "auto":
-        layout = "full" if mask.mean() >= STACKED_BELOW else "stacked"
-    cls = FullDesign if layout == "full" else StackedDesign
-    return cls(X, mask, Y, task_weights, fit_intercept)
+        layout = "full" if n_obs.sum() >= STACKED_BELOW * Y.size else "stacked"
+    if layout == "full":
+        return FullDesign(X, ~np.isnan(Y), Y, task_weights, fit_intercept)
+    ptr, rows, values = observed_entries(Y, n_obs)
+    return StackedDesign(X, ptr, rows, values, task_weights, fit_intercept)
 
 
 # OpenBLAS's gemm is slow when the right-hand side has one to three columns
@@ -113,13 +117,13 @@ _BLAS_TASK_BLOCK = 2**15
 class StackedDesign:
     layout = "stacked"
 
-    def __init__(self, X, mask, Y, task_weights, fit_intercept):
-        n_samples, n_tasks = mask.shape
-        mask_f = np.asfortranarray(mask)  # contiguous task columns
-        rows = [np.flatnonzero(mask_f[:, t]) for t in range(n_tasks)]
-        n_obs = np.array([len(r) for r in rows])
-        order = np.concatenate(rows)
-        self.ptr = np.concatenate([[0], np.cumsum(n_obs)]).astype(np.int64)
+    def __init__(self, X, ptr, order, y, task_weights, fit_intercept):
+        """Task t's observed rows of X are ``order[ptr[t]:ptr[t + 1]]`` and their
+        targets ``y[ptr[t]:ptr[t + 1]]``."""
+        n_samples = X.shape[0]
+        n_tasks = len(ptr) - 1
+        n_obs = np.diff(ptr)
+        self.ptr = np.asarray(ptr, dtype=np.int64)
         self.task_of = np.repeat(np.arange(n_tasks), n_obs)
         self.n_samples = n_samples
         self.n_features = X.shape[1]
@@ -141,7 +145,7 @@ class StackedDesign:
             # column-major, which coordinate descent reads
             self.Xs = column_major_rows(np.asarray(X, dtype=np.float64), order)
         self.s = (task_weights / n_obs)[self.task_of]
-        self.y = Y[order, self.task_of]
+        self.y = y
         if fit_intercept:
             sums = self._rmatvec(np.ones(len(order)))
             self.xbar = sums / n_obs
