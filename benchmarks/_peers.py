@@ -192,5 +192,14 @@ def warm_up():
                 mtlreg_fitter(X, Ym, kind, 0.05, loss=loss, solver="fista", max_iter=50)(1e-3)
         for kind in ("lasso", "l21"):
             mtlreg_fitter(X, Y, kind, 0.05, solver="bcd", max_iter=50)(1e-3)
+        # tiny fits run the compiled loop; larger shared designs with four tasks or more
+        # run their epochs by blocks of rows from the Python loop
+        from mtlreg import _kernels
+
+        T = _kernels.BLOCK_MIN_TASKS
+        _kernels.bcd_epoch_dense_observed_blocks(
+            X, np.zeros((12, T)), np.ones(T), np.asfortranarray(rng.standard_normal((30, T))),
+            np.zeros(T), np.zeros((12, T)), np.ones((12, T)), np.arange(12, dtype=np.int64),
+            0.0, 0.1, 0.0, np.zeros((0, 0), dtype=np.uint8))
         for fit in shared_l21_fitters(X, Y, 0.05, ["skglm", "celer", "sklearn"]).values():
             fit(1e-3)

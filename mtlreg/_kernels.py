@@ -438,6 +438,154 @@ def _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delt
 # is read).
 
 
+# With whole rows in the working set and several tasks, rows go _BLOCK at a
+# time: the sweep that applies a block's changes to R also accumulates the
+# next block's gradients, and within a block each row's gradient is corrected
+# for the rows updated before it through their Gram entries (the same
+# sequential updates, up to rounding). A sweep reads each X value once for two
+# tasks and R once for four rows, which lets the loops run at twice the
+# row-by-row kernel's flop rate (12 against 6 GFMA/s at n = 1,000, T = 20).
+_BLOCK = 4
+# below this many tasks the Gram corrections cost as much as the sweeps save
+BLOCK_MIN_TASKS = 4
+
+
+@njit(cache=True, fastmath=_FAST)
+def _sweep_pair(R, t, X, c, D, nxt, raw):
+    """Tasks t and t+1: R -= X[:, c] D[:, t:t+2]; raw[:, t:t+2] = X[:, nxt]' R.
+
+    Indexes the two-dimensional arrays directly: the same loop over nine
+    one-dimensional column views ran at half the rate (6 against 12 GFMA/s).
+    """
+    j0, j1, j2, j3 = c[0], c[1], c[2], c[3]
+    k0, k1, k2, k3 = nxt[0], nxt[1], nxt[2], nxt[3]
+    d0, d1, d2, d3 = D[0, t], D[1, t], D[2, t], D[3, t]
+    e0, e1, e2, e3 = D[0, t + 1], D[1, t + 1], D[2, t + 1], D[3, t + 1]
+    u = t + 1
+    a0 = a1 = a2 = a3 = 0.0
+    b0 = b1 = b2 = b3 = 0.0
+    if d0 == 0.0 and d1 == 0.0 and d2 == 0.0 and d3 == 0.0 and e0 == 0.0 and e1 == 0.0 \
+            and e2 == 0.0 and e3 == 0.0:
+        for i in range(R.shape[0]):
+            r = R[i, t]
+            q = R[i, u]
+            a0 += X[i, k0] * r
+            a1 += X[i, k1] * r
+            a2 += X[i, k2] * r
+            a3 += X[i, k3] * r
+            b0 += X[i, k0] * q
+            b1 += X[i, k1] * q
+            b2 += X[i, k2] * q
+            b3 += X[i, k3] * q
+    else:
+        for i in range(R.shape[0]):
+            v0, v1, v2, v3 = X[i, j0], X[i, j1], X[i, j2], X[i, j3]
+            r = R[i, t] - (v0 * d0 + v1 * d1 + v2 * d2 + v3 * d3)
+            q = R[i, u] - (v0 * e0 + v1 * e1 + v2 * e2 + v3 * e3)
+            R[i, t] = r
+            R[i, u] = q
+            a0 += X[i, k0] * r
+            a1 += X[i, k1] * r
+            a2 += X[i, k2] * r
+            a3 += X[i, k3] * r
+            b0 += X[i, k0] * q
+            b1 += X[i, k1] * q
+            b2 += X[i, k2] * q
+            b3 += X[i, k3] * q
+    raw[0, t], raw[1, t], raw[2, t], raw[3, t] = a0, a1, a2, a3
+    raw[0, u], raw[1, u], raw[2, u], raw[3, u] = b0, b1, b2, b3
+
+
+@njit(cache=True, fastmath=_FAST)
+def _sweep_one(R, t, X, c, D, nxt, raw):
+    """``_sweep_pair`` for task t alone."""
+    j0, j1, j2, j3 = c[0], c[1], c[2], c[3]
+    k0, k1, k2, k3 = nxt[0], nxt[1], nxt[2], nxt[3]
+    d0, d1, d2, d3 = D[0, t], D[1, t], D[2, t], D[3, t]
+    a0 = a1 = a2 = a3 = 0.0
+    changed = not (d0 == 0.0 and d1 == 0.0 and d2 == 0.0 and d3 == 0.0)
+    for i in range(R.shape[0]):
+        r = R[i, t]
+        if changed:
+            r -= X[i, j0] * d0 + X[i, j1] * d1 + X[i, j2] * d2 + X[i, j3] * d3
+            R[i, t] = r
+        a0 += X[i, k0] * r
+        a1 += X[i, k1] * r
+        a2 += X[i, k2] * r
+        a3 += X[i, k3] * r
+    raw[0, t], raw[1, t], raw[2, t], raw[3, t] = a0, a1, a2, a3
+
+
+@njit(cache=True, fastmath=_FAST)
+def _sweeps(R, X, cols, D, nxt, raw):
+    n_pairs = R.shape[1] // 2
+    for p in range(n_pairs):
+        _sweep_pair(R, 2 * p, X, cols, D, nxt, raw)
+    if R.shape[1] > 2 * n_pairs:
+        _sweep_one(R, R.shape[1] - 1, X, cols, D, nxt, raw)
+
+
+@njit(cache=True, fastmath=_FAST)
+def bcd_epoch_dense_observed_blocks(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2,
+                                    active):
+    """``bcd_epoch_dense_observed`` over whole rows (empty ``active``), _BLOCK rows at
+    a time; the same updates up to rounding."""
+    n_samples = X.shape[0]
+    n_tasks = W.shape[1]
+    m = ws.shape[0]
+    w_row = np.empty(n_tasks)
+    lipj = np.empty(n_tasks)
+    new = np.empty(n_tasks)
+    delta = np.empty(n_tasks)
+    grad = np.empty(n_tasks)
+    raw = np.zeros((_BLOCK, n_tasks))
+    D = np.zeros((_BLOCK, n_tasks))
+    moved = np.zeros(_BLOCK, dtype=np.bool_)
+    # block b's columns are ws[start:start+size], padded with its last column (whose
+    # change is zero in the padding)
+    cols = np.empty(_BLOCK, dtype=np.int64)
+    nxt = np.empty(_BLOCK, dtype=np.int64)
+    for k in range(_BLOCK):
+        nxt[k] = ws[min(k, m - 1)]
+    # gradients of the first block: a sweep with no change to apply
+    for k in range(_BLOCK):
+        cols[k] = nxt[k]
+    _sweeps(R, X, cols, D, nxt, raw)
+    start = 0
+    while start < m:
+        size = min(_BLOCK, m - start)
+        for k in range(_BLOCK):
+            cols[k] = ws[start + min(k, size - 1)]
+        for k in range(_BLOCK):
+            moved[k] = False
+            for t in range(n_tasks):
+                D[k, t] = 0.0
+        for k in range(size):
+            j = cols[k]
+            for q in range(k):
+                if moved[q]:
+                    # Gram entries only for rows that moved (most do not, near the end)
+                    jq = cols[q]
+                    acc = 0.0
+                    for i in range(n_samples):
+                        acc += X[i, j] * X[i, jq]
+                    for t in range(n_tasks):
+                        raw[k, t] -= acc * D[q, t]
+            for t in range(n_tasks):
+                grad[t] = s_task[t] * (raw[k, t] + n_samples * offset[t] * xbar[j, t])
+            if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta,
+                         active):
+                moved[k] = True
+                for t in range(n_tasks):
+                    D[k, t] = delta[t]
+        start += size
+        # the next block's columns (the last block's again after the end: their
+        # gradients are then computed and unused)
+        for k in range(_BLOCK):
+            nxt[k] = ws[start + min(k, m - start - 1)] if start < m else cols[k]
+        _sweeps(R, X, cols, D, nxt, raw)
+
+
 @njit(cache=True, fastmath=_FAST)
 def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2,
                              active):

@@ -69,9 +69,17 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
             )
         if per_task_weights:
             s_task = np.ascontiguousarray(s[0])
-            return lambda ws, active=NO_MASK: _kernels.bcd_epoch_dense_observed(
-                Xc, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2, active
-            )
+
+            def dense_observed(ws, active=NO_MASK):
+                # whole rows over several tasks go by blocks of rows (twice the flop
+                # rate); the kernel is compiled only once such a fit comes
+                if not active.size and W.shape[1] >= _kernels.BLOCK_MIN_TASKS:
+                    kernel = _kernels.bcd_epoch_dense_observed_blocks
+                else:
+                    kernel = _kernels.bcd_epoch_dense_observed
+                return kernel(Xc, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2, active)
+
+            return dense_observed
         S = np.asfortranarray(s)
         return lambda ws, active=NO_MASK: _kernels.bcd_epoch_dense(
             Xc, xbar, S, R, offset, W, lip, ws, l1, l21, l2, active
