@@ -40,7 +40,7 @@ def alpha_max(X, Y, penalty="l21", loss="squared", fit_intercept=True, task_weig
     if loss not in ("squared", "logistic"):
         raise ValueError(f"loss must be 'squared' or 'logistic'; got {loss!r}.")
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64, input_name="X")
-    Y, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
+    Y, _, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
     pen = _PENALTIES[penalty](1.0)
     problem, _ = build_problem(X, Y, loss, pen, fit_intercept, task_weights)
     zero = problem.design.zeros()

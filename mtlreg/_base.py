@@ -28,8 +28,10 @@ from .solvers._problem import Problem
 def check_targets(Y, n_samples, classification, name="Y"):
     """Validate Y (NaN = missing) and encode classification labels as +-1.
 
-    Returns (Y float (n, T) with NaN, classes, one_d) where classes is a list
-    of the two labels of each task (None for regression).
+    Returns (Y float (n, T) with NaN, classes, one_d, n_obs) where classes is
+    a list of the two labels of each task (None for regression) and n_obs the
+    number of observed targets of each task (which ``build_design`` takes,
+    sparing a second scan of Y).
     """
     if Y is None:
         raise ValueError(
@@ -47,7 +49,8 @@ def check_targets(Y, n_samples, classification, name="Y"):
                 y, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name=name
             )
             Y2 = y.reshape(-1, 1)
-            return _encode_labels(Y2, n_samples, name, labels_only=True) + (one_d,)
+            encoded, classes = _encode_labels(Y2, n_samples, name, labels_only=True)
+            return encoded, classes, one_d, np.array([len(y)], dtype=np.int64)
     # finiteness is checked below, in the scan that counts the observed entries
     Y = check_array(
         Y,
@@ -81,8 +84,8 @@ def check_targets(Y, n_samples, classification, name="Y"):
             f"(with K-fold on rows sorted by task, shuffle the rows)."
         )
     if not classification:
-        return Y, None, one_d
-    return _encode_task_labels(Y, n_obs, name) + (one_d,)
+        return Y, None, one_d, n_obs
+    return _encode_task_labels(Y, n_obs, name) + (one_d, n_obs)
 
 
 def _encode_labels(Y, n_samples, name, labels_only):
@@ -155,9 +158,11 @@ def resolve_task_weights(task_weights, n_obs):
     return w
 
 
-def build_design(X, Y, fit_intercept, task_weights, layout="auto"):
-    """(design, task weights) for validated X and encoded Y (NaN = missing)."""
-    n_obs, _ = count_observed(Y)
+def build_design(X, Y, fit_intercept, task_weights, layout="auto", n_obs=None):
+    """(design, task weights) for validated X and encoded Y (NaN = missing);
+    ``n_obs`` the observed targets of each task when already counted."""
+    if n_obs is None:
+        n_obs, _ = count_observed(Y)
     weights = resolve_task_weights(task_weights, n_obs.astype(np.float64))
     return make_design(X, Y, n_obs, weights, fit_intercept, layout=layout), weights
 
@@ -289,10 +294,10 @@ class MultiTaskLinearModel(BaseEstimator):
         validate_params(self)
         X = self._validate_X(X, reset=True)
         classification = self._loss == "logistic"
-        Y, classes, one_d = check_targets(y, X.shape[0], classification, name="y")
+        Y, classes, one_d, n_obs = check_targets(y, X.shape[0], classification, name="y")
         penalty = self._penalty(self.alpha, self.l2)
         design, weights = build_design(
-            X, Y, self.fit_intercept, self.task_weights
+            X, Y, self.fit_intercept, self.task_weights, n_obs=n_obs
         )
         problem = Problem(design, LOSSES[self._loss](), penalty, self.fit_intercept)
         n_features, n_tasks = X.shape[1], Y.shape[1]

@@ -24,7 +24,7 @@ def _problem(penalty, fit_intercept=True, weights=None, n=40, d=12, T=3, seed=0)
     W = np.zeros((d, T))
     W[: d // 3] = rng.standard_normal((d // 3, T))
     Y = X @ W + 0.5 * rng.standard_normal((n, T))
-    Yenc, _, _ = check_targets(Y, n, False)
+    Yenc, _, _, _ = check_targets(Y, n, False)
     return build_problem(X, Yenc, "squared", penalty, fit_intercept, weights)[0]
 
 

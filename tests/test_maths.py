@@ -54,7 +54,7 @@ def _data(kind, loss, seed=0, n=30, d=6, T=3, sparse=False):
 
 
 def _problem(X, Y, loss, penalty, fit_intercept=True, weights=None, layout="auto"):
-    Yenc, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
+    Yenc, _, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
     return build_problem(X, Yenc, loss, penalty, fit_intercept, weights, layout)[0]
 
 
@@ -169,7 +169,7 @@ def test_layouts_agree_on_the_uncentred_objective(loss):
         prob = _problem(X, Y, loss, L21Penalty(0.2), False, None, layout)
         values.append(prob.objective(W, np.zeros(3)))
     # by hand from the definition
-    Yenc, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
+    Yenc, _, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
     Z = X @ W
     total = 0.0
     for t in range(3):

@@ -64,7 +64,8 @@ def test_encode_binary_matches_numpy(layout):
 def test_labels_already_plus_minus_one_are_not_copied():
     Y = np.sign(_targets(60, 4, 0.5, seed=2))
     Y[Y == 0] = 1.0
-    encoded, classes, _ = check_targets(Y, 60, classification=True)
+    encoded, classes, _, n_obs = check_targets(Y, 60, classification=True)
+    np.testing.assert_array_equal(n_obs, (~np.isnan(Y)).sum(axis=0))
     assert encoded is Y
     assert all(list(c) == [-1.0, 1.0] for c in classes)
 

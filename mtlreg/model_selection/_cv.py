@@ -131,13 +131,13 @@ class _MultiTaskCV:
         validate_params(self)
         X = self._validate_X(X, reset=True)
         classification = self._loss == "logistic"
-        Y, _, _ = check_targets(y, X.shape[0], classification, name="y")
+        Y, _, _, n_obs = check_targets(y, X.shape[0], classification, name="y")
         l2s = np.array([0.0] if self.l2s is None else self.l2s, dtype=np.float64).ravel()
         if l2s.size == 0 or np.any(l2s < 0) or not np.all(np.isfinite(l2s)):
             raise ValueError(f"l2s must be finite values >= 0; got {self.l2s!r}.")
         if isinstance(self.alphas, Integral):
             design, _ = build_design(
-                X, Y, self.fit_intercept, self.task_weights
+                X, Y, self.fit_intercept, self.task_weights, n_obs=n_obs
             )
             alphas = alpha_grid(
                 design, self._loss, self._penalty, self.fit_intercept, int(self.alphas), self.eps
@@ -193,9 +193,10 @@ def _fold_path_scores(cv_est, X, y, Y, train, test, alphas, l2, scorer, k, n_fol
     y_train, y_test = np.asarray(y)[train], np.asarray(y)[test]
     probe = cv_est._base(l2=l2)
     classification = cv_est._loss == "logistic"
-    _, classes, one_d = check_targets(y_train, len(train), classification, name="y")
+    # y_train and the encoded Y_train have the same observed entries
+    _, classes, one_d, n_obs = check_targets(y_train, len(train), classification, name="y")
     design, _ = build_design(
-        X_train, Y_train, cv_est.fit_intercept, cv_est.task_weights
+        X_train, Y_train, cv_est.fit_intercept, cv_est.task_weights, n_obs=n_obs
     )
     owner = f"{type(cv_est).__name__} fold {k + 1}/{n_folds}"
     scores = []
