@@ -49,10 +49,10 @@ with warnings.catch_warnings():
                     cls(alpha=0.05, fit_intercept=fi, solver="fista").fit(XX, YP)
                     if kind == "Regressor" and name in ("Lasso", "L21"):
                         cls(alpha=0.05, fit_intercept=fi, solver="bcd").fit(XX, YY)
-    # a shared design too large for the compiled loop, with enough tasks for the block
-    # epochs of its Python loop
-    Xb = rng.standard_normal((1000, 2000)); Yb = rng.standard_normal((1000, 10))
-    mtlreg.L21Regressor(alpha=0.05).fit(Xb, Yb)
+    # the block epochs of shared designs too large for the compiled loop (its products
+    # are under 2e7 flops) with four tasks or more: one epoch of one such fit
+    Xb = rng.standard_normal((1000, 2500)); Yb = rng.standard_normal((1000, 10))
+    mtlreg.L21Regressor(alpha=0.05, max_iter=1).fit(Xb, Yb)
 out["all_kernels"] = time.perf_counter() - t_fit
 """
 

@@ -40,9 +40,9 @@ def alpha_max(X, Y, penalty="l21", loss="squared", fit_intercept=True, task_weig
     if loss not in ("squared", "logistic"):
         raise ValueError(f"loss must be 'squared' or 'logistic'; got {loss!r}.")
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64, input_name="X")
-    Y, _, _, _ = check_targets(Y, X.shape[0], loss == "logistic")
+    Y, _, _, n_obs = check_targets(Y, X.shape[0], loss == "logistic")
     pen = _PENALTIES[penalty](1.0)
-    problem, _ = build_problem(X, Y, loss, pen, fit_intercept, task_weights)
+    problem, _ = build_problem(X, Y, loss, pen, fit_intercept, task_weights, n_obs=n_obs)
     zero = problem.design.zeros()
     b = problem.best_intercept(zero, 0.0)
     gW, _ = problem.gradient(zero, b)

@@ -31,7 +31,8 @@ def check_targets(Y, n_samples, classification, name="Y"):
     Returns (Y float (n, T) with NaN, classes, one_d, n_obs) where classes is
     a list of the two labels of each task (None for regression) and n_obs the
     number of observed targets of each task (which ``build_design`` takes,
-    sparing a second scan of Y).
+    sparing a second scan of Y). The returned Y may be the caller's own array
+    (float targets, or labels that already are -1 and +1): never write into it.
     """
     if Y is None:
         raise ValueError(
@@ -48,8 +49,9 @@ def check_targets(Y, n_samples, classification, name="Y"):
             y = check_array(
                 y, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name=name
             )
-            Y2 = y.reshape(-1, 1)
-            encoded, classes = _encode_labels(Y2, n_samples, name, labels_only=True)
+            if y.dtype.kind == "f" and np.isinf(y).any():
+                _raise_infinite(name, int(np.isinf(y).sum()))
+            encoded, classes = _encode_labels(y.reshape(-1, 1), n_samples, name)
             return encoded, classes, one_d, np.array([len(y)], dtype=np.int64)
     # finiteness is checked below, in the scan that counts the observed entries
     Y = check_array(
@@ -72,10 +74,7 @@ def check_targets(Y, n_samples, classification, name="Y"):
         raise ValueError(f"{name} has no task column (shape {Y.shape}).")
     n_obs, n_inf = count_observed(Y)
     if n_inf:
-        raise ValueError(
-            f"Input {name} contains infinity or a value too large for dtype('float64') "
-            f"({n_inf} entries). NaN marks a missing target; infinity is never a valid one."
-        )
+        _raise_infinite(name, n_inf)
     empty = np.flatnonzero(n_obs == 0)
     if len(empty):
         raise ValueError(
@@ -88,7 +87,15 @@ def check_targets(Y, n_samples, classification, name="Y"):
     return _encode_task_labels(Y, n_obs, name) + (one_d, n_obs)
 
 
-def _encode_labels(Y, n_samples, name, labels_only):
+def _raise_infinite(name, count):
+    raise ValueError(
+        f"Input {name} contains infinity or a value too large for dtype('float64') "
+        f"({count} {'entry' if count == 1 else 'entries'}). NaN marks a missing target; "
+        f"infinity is never a valid one."
+    )
+
+
+def _encode_labels(Y, n_samples, name):
     """Encode a fully observed label matrix (labels of any dtype) as +-1."""
     if Y.shape[0] != n_samples:
         raise ValueError(
@@ -160,16 +167,18 @@ def resolve_task_weights(task_weights, n_obs):
 
 def build_design(X, Y, fit_intercept, task_weights, layout="auto", n_obs=None):
     """(design, task weights) for validated X and encoded Y (NaN = missing);
-    ``n_obs`` the observed targets of each task when already counted."""
+    ``n_obs`` the observed targets of each task when already counted (it must be
+    Y's: the layout is built from it)."""
     if n_obs is None:
         n_obs, _ = count_observed(Y)
     weights = resolve_task_weights(task_weights, n_obs.astype(np.float64))
     return make_design(X, Y, n_obs, weights, fit_intercept, layout=layout), weights
 
 
-def build_problem(X, Y, loss, penalty, fit_intercept, task_weights, layout="auto"):
+def build_problem(X, Y, loss, penalty, fit_intercept, task_weights, layout="auto",
+                  n_obs=None):
     """(problem, task weights) for validated X and encoded Y."""
-    design, weights = build_design(X, Y, fit_intercept, task_weights, layout)
+    design, weights = build_design(X, Y, fit_intercept, task_weights, layout, n_obs)
     return Problem(design, LOSSES[loss](), penalty, fit_intercept), weights
 
 

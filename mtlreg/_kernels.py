@@ -533,6 +533,8 @@ def bcd_epoch_dense_observed_blocks(X, xbar, s_task, R, offset, W, lip, ws, l1, 
     n_samples = X.shape[0]
     n_tasks = W.shape[1]
     m = ws.shape[0]
+    if m == 0:
+        return
     w_row = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
     new = np.empty(n_tasks)

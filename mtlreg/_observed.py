@@ -1,10 +1,13 @@
 """The observed entries of the NaN-padded target matrix Y (n, T), found by scans of Y.
 
 With per-task samples Y is mostly NaN and grows as T² when tasks are added (each
-new task brings its own rows and a column). Reading Y once is unavoidable; these
-scans make that the only cost of the kind: no (n, T) mask, column-major copy or
-encoded copy is formed. Each kernel reads Y in its memory order, given as a
-C-contiguous array ``A`` that is either Y (tasks on columns) or Y.T (tasks on rows).
+new task brings its own rows and a column). Reading Y is unavoidable; these scans
+read it in its memory order without forming the (n, T) mask or column-major copy
+the per-task layout used to build. Each kernel takes a C-contiguous array ``A``
+that is either Y (tasks on columns) or Y.T (tasks on rows); a Y contiguous in
+neither order is copied first. What still costs a pass of the size of Y: the mask
+of the full layout (most entries observed, so the size of the data) and the
+encoded copy of classifier labels other than -1 / +1.
 """
 
 import numpy as np
@@ -47,6 +50,8 @@ _BLOCK = 32
 
 @njit(cache=True)
 def _gather(A, tasks_on_rows, ptr, rows, values):
+    """Fill rows/values task by task; False (and nothing written out of bounds) when
+    the counts behind ``ptr`` are not Y's."""
     if tasks_on_rows:
         for t in range(A.shape[0]):
             k = ptr[t]
@@ -54,30 +59,40 @@ def _gather(A, tasks_on_rows, ptr, rows, values):
             for i in range(row.shape[0]):
                 v = row[i]
                 if v == v:
+                    if k >= ptr[t + 1]:
+                        return False
                     rows[k] = i
                     values[k] = v
                     k += 1
-    else:
-        fill = ptr[:-1].copy()
-        n_tasks = A.shape[1]
-        for i in range(A.shape[0]):
-            row = A[i]
-            for lo in range(0, n_tasks, _BLOCK):
-                block = row[lo:lo + _BLOCK]
-                # a branch-free count first: rows of per-task data are NaN but for one
-                # entry, and the count vectorises where the search below does not
-                c = 0
-                for v in block:
-                    c += v == v
-                if c == 0:
-                    continue
-                for t in range(block.shape[0]):
-                    v = block[t]
-                    if v == v:
-                        k = fill[lo + t]
-                        rows[k] = i
-                        values[k] = v
-                        fill[lo + t] = k + 1
+            if k != ptr[t + 1]:
+                return False
+        return True
+    fill = ptr[:-1].copy()
+    n_tasks = A.shape[1]
+    for i in range(A.shape[0]):
+        row = A[i]
+        for lo in range(0, n_tasks, _BLOCK):
+            block = row[lo:lo + _BLOCK]
+            # a branch-free count first: rows of per-task data are NaN but for one
+            # entry, and the count vectorises where the search below does not
+            c = 0
+            for v in block:
+                c += v == v
+            if c == 0:
+                continue
+            for t in range(block.shape[0]):
+                v = block[t]
+                if v == v:
+                    k = fill[lo + t]
+                    if k >= ptr[lo + t + 1]:
+                        return False
+                    rows[k] = i
+                    values[k] = v
+                    fill[lo + t] = k + 1
+    for t in range(n_tasks):
+        if fill[t] != ptr[t + 1]:
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -106,7 +121,8 @@ def observed_entries(Y, n_obs):
     np.cumsum(n_obs, out=ptr[1:])
     rows = np.empty(ptr[-1], dtype=np.int64)
     values = np.empty(ptr[-1])
-    _gather(A, tasks_on_rows, ptr, rows, values)
+    if not _gather(A, tasks_on_rows, ptr, rows, values):
+        raise ValueError("n_obs does not hold the number of observed entries of each task.")
     return ptr, rows, values
 
 

@@ -229,3 +229,40 @@ def test_block_epoch_matches_row_by_row_epoch(params, seed):
     # rows outside the working set never move
     outside = np.setdiff1d(np.arange(d), ws)
     np.testing.assert_array_equal(runs[0][0][outside], W0[outside])
+
+
+def test_block_epoch_with_an_empty_working_set_changes_nothing():
+    from mtlreg._kernels import bcd_epoch_dense_observed_blocks
+
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((10, 6)))
+    W = rng.standard_normal((6, 5))
+    R = np.asfortranarray(rng.standard_normal((10, 5)))
+    W0, R0 = W.copy(), R.copy()
+    bcd_epoch_dense_observed_blocks(X, np.zeros((6, 5)), np.ones(5), R, np.zeros(5), W,
+                                    np.ones((6, 5)), np.zeros(0, dtype=np.int64), 0.0, 0.1,
+                                    0.0, bcd_module.NO_MASK)
+    np.testing.assert_array_equal(W, W0)
+    np.testing.assert_array_equal(R, R0)
+
+
+@pytest.mark.parametrize("T", [2, 3, 4, 8])
+def test_python_loop_uses_block_epochs_from_four_tasks(T, monkeypatch):
+    from mtlreg import _kernels
+
+    calls = []
+    real = _kernels.bcd_epoch_dense_observed_blocks
+
+    def spy(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(_kernels, "bcd_epoch_dense_observed_blocks", spy)
+    prob = _problem(L21Penalty(0.05), T=T)
+    d = prob.design
+    lip = np.ascontiguousarray(bcd_module.column_curvature(d))
+    R = np.asfortranarray(d.y.copy())
+    epoch = bcd_module.epoch_function(d, d.s, d.xbar, R, np.zeros(T), np.zeros((12, T)), lip,
+                                      0.0, 0.05, 0.0, per_task_weights=True)
+    epoch(np.arange(12, dtype=np.int64))
+    assert bool(calls) == (T >= _kernels.BLOCK_MIN_TASKS)

@@ -91,5 +91,55 @@ def test_inf_target_error_names_the_argument():
     X = np.ones((5, 2))
     Y = np.zeros((5, 2))
     Y[1, 1] = np.inf
-    with pytest.raises(ValueError, match=r"Input y contains infinity .*1 entries"):
+    with pytest.raises(ValueError, match=r"Input y contains infinity .*\(1 entry\)"):
         mtlreg.L21Regressor().fit(X, Y)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_observed_entries_refuses_wrong_counts(layout):
+    Y = LAYOUTS[layout](_targets(30, 8, 0.4, seed=4))
+    n_obs, _ = count_observed(Y)
+    for wrong in (n_obs + 1, np.maximum(n_obs - 1, 0), n_obs[::-1].copy()):
+        if np.array_equal(wrong, n_obs):
+            continue
+        with pytest.raises(ValueError, match="n_obs"):
+            observed_entries(Y, wrong)
+
+
+def test_inf_in_1d_classifier_labels_is_refused():
+    X = np.ones((4, 2))
+    with pytest.raises(ValueError, match=r"Input y contains infinity .*2 entries"):
+        mtlreg.LassoClassifier().fit(X, np.array([0.0, np.inf, 0.0, np.inf]))
+
+
+def test_1d_float_labels_with_missing_entries():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((80, 4))
+    y = np.where(X[:, 0] > 0, 3.0, -2.0)
+    y_missing = y.copy()
+    y_missing[::7] = np.nan
+    keep = ~np.isnan(y_missing)
+    a = mtlreg.L21Classifier(alpha=0.01, tol=1e-10).fit(X, y_missing)
+    b = mtlreg.L21Classifier(alpha=0.01, tol=1e-10).fit(X[keep], y[keep])
+    assert list(a.classes_) == [-2.0, 3.0]
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("frac", [0.3, 1.0])
+def test_classifier_with_mixed_label_sets_in_any_memory_order(layout, frac):
+    # some tasks already -1/+1, others not: the encoded copy path, read in C, Fortran
+    # and strided order, gives the fit of the plainly encoded labels
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((150, 5))
+    signs = np.where(X[:, :4] @ rng.standard_normal((4, 4)) > 0, 1.0, -1.0)
+    signs[rng.random(signs.shape) > frac] = np.nan
+    labels = signs.copy()
+    labels[:, 1] = np.where(signs[:, 1] == 1.0, 1.0, 0.0)
+    labels[:, 3] = np.where(signs[:, 3] == 1.0, 9.0, 5.0)
+    labels[np.isnan(signs)] = np.nan
+    ref = mtlreg.LassoClassifier(alpha=0.01, tol=1e-10).fit(X, signs)
+    got = mtlreg.LassoClassifier(alpha=0.01, tol=1e-10).fit(X, LAYOUTS[layout](labels))
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+    assert [list(c) for c in got.classes_] == [[-1, 1], [0, 1], [-1, 1], [5, 9]]
