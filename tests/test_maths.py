@@ -92,6 +92,27 @@ def test_trace_prox_by_gram_matches_svd(shape, spectrum):
     assert _shrink_by_gram(V, 0.0) is None
 
 
+@pytest.mark.parametrize("shape", [(300, 40), (40, 300), (50, 50), (1, 7), (7, 1)])
+@pytest.mark.parametrize("spectrum", ["low_rank_noise", "clustered", "zero", "huge"])
+def test_trace_dual_norm_is_the_spectral_norm(shape, spectrum):
+    """The spectral norm from the Gram matrix's top eigenvalue, against LAPACK's SVD, also
+    where the Gram matrix would overflow."""
+    rng = np.random.default_rng(7)
+    V = rng.standard_normal(shape)
+    if spectrum == "low_rank_noise":
+        V = rng.standard_normal((shape[0], 2)) @ rng.standard_normal((2, shape[1])) + 1e-6 * V
+    elif spectrum == "clustered":
+        U, _ = np.linalg.qr(rng.standard_normal((shape[0], min(shape))))
+        Wt, _ = np.linalg.qr(rng.standard_normal((shape[1], min(shape))))
+        V = (U * (3.0 + 1e-12 * rng.random(min(shape)))) @ Wt.T
+    elif spectrum == "zero":
+        V = np.zeros(shape)
+    else:
+        V = 1e200 * V
+    got = TraceNormPenalty(1.0).dual_norm(V)
+    np.testing.assert_allclose(got, np.linalg.norm(V, 2), rtol=1e-13, atol=0)
+
+
 @pytest.mark.parametrize("cls", PENALTIES)
 @pytest.mark.parametrize("l2", [0.0, 0.3])
 def test_prox_matches_definition(cls, l2):
