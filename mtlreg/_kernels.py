@@ -1,8 +1,8 @@
 """Numba kernels: plain functions over arrays, compiled once and cached on disk.
 
 Dense matrix products stay in NumPy (BLAS); these kernels cover the loops
-BLAS cannot express: per-task products on stacked rows, the proxes, the
-logistic loss and the coordinate-descent epochs.
+BLAS cannot express: per-task products on stacked rows, the proxes and the
+coordinate-descent epochs (the logistic loss is in ``_logistic``).
 """
 
 import warnings
@@ -227,106 +227,6 @@ def group_shrink_rows(W, thresholds, out):
             scale = 1.0 - thresholds[j] / norm
         for t in range(n_cols):
             out[j, t] = scale * W[j, t]
-
-
-# ---------------------------------------------------------------------------
-# Logistic loss, numerically stable, on the layout arrays (y in {-1, +1})
-# ---------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def _log1pexp(x):
-    if x > 0.0:
-        return x + np.log1p(np.exp(-x))
-    return np.log1p(np.exp(x))
-
-
-@njit(cache=True)
-def _sigmoid(x):
-    if x >= 0.0:
-        return 1.0 / (1.0 + np.exp(-x))
-    e = np.exp(x)
-    return e / (1.0 + e)
-
-
-@njit(cache=True)
-def logistic_value(y, s, z):
-    flat_y, flat_s, flat_z = y.ravel(), s.ravel(), z.ravel()
-    acc = 0.0
-    for k in range(flat_z.shape[0]):
-        if flat_s[k] != 0.0:
-            acc += flat_s[k] * _log1pexp(-flat_y[k] * flat_z[k])
-    return acc
-
-
-@njit(cache=True)
-def logistic_grad(y, s, z, out):
-    """d/dz of s*log(1+exp(-y z)) = -s*y*sigmoid(-y z)."""
-    flat_y, flat_s, flat_z, flat_o = y.ravel(), s.ravel(), z.ravel(), out.ravel()
-    for k in range(flat_z.shape[0]):
-        if flat_s[k] != 0.0:
-            flat_o[k] = -flat_s[k] * flat_y[k] * _sigmoid(-flat_y[k] * flat_z[k])
-        else:
-            flat_o[k] = 0.0
-
-
-@njit(cache=True)
-def logistic_value_grad(y, s, z, out):
-    """``logistic_value`` and ``logistic_grad`` in one pass: both come from
-    e = exp(-|y z|), one exponential per entry instead of two."""
-    flat_y, flat_s, flat_z, flat_o = y.ravel(), s.ravel(), z.ravel(), out.ravel()
-    acc = 0.0
-    for k in range(flat_z.shape[0]):
-        sk = flat_s[k]
-        if sk == 0.0:
-            flat_o[k] = 0.0
-            continue
-        m = -flat_y[k] * flat_z[k]
-        e = np.exp(-abs(m))
-        # log(1 + exp(m)) and sigmoid(m), each in its stable form
-        if m > 0.0:
-            acc += sk * (m + np.log1p(e))
-            sig = 1.0 / (1.0 + e)
-        else:
-            acc += sk * np.log1p(e)
-            sig = e / (1.0 + e)
-        flat_o[k] = -sk * flat_y[k] * sig
-    return acc
-
-
-@njit(cache=True)
-def logistic_curvature(y, s, z, out):
-    """Second derivative s*sigmoid(z)*sigmoid(-z), for the intercept Newton step."""
-    flat_s, flat_z, flat_o = s.ravel(), z.ravel(), out.ravel()
-    for k in range(flat_z.shape[0]):
-        p = _sigmoid(flat_z[k])
-        flat_o[k] = flat_s[k] * p * (1.0 - p)
-
-
-@njit(cache=True)
-def logistic_conjugate(y, s, theta):
-    """Sum of f_k*(theta_k) for f_k(z) = s_k log(1 + exp(-y_k z)).
-
-    With p = -theta*y/s in [0, 1] the conjugate is s*(p log p + (1-p) log(1-p));
-    outside that interval it is +inf.
-    """
-    flat_y, flat_s, flat_t = y.ravel(), s.ravel(), theta.ravel()
-    acc = 0.0
-    for k in range(flat_t.shape[0]):
-        sk = flat_s[k]
-        if sk == 0.0:
-            if flat_t[k] != 0.0:
-                return np.inf
-            continue
-        p = -flat_t[k] * flat_y[k] / sk
-        if p < -1e-12 or p > 1.0 + 1e-12:
-            return np.inf
-        p = min(max(p, 0.0), 1.0)
-        if p > 0.0:
-            acc += sk * p * np.log(p)
-        if p < 1.0:
-            acc += sk * (1.0 - p) * np.log1p(-p)
-    return acc
 
 
 # ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ and how to fit the intercepts for fixed coefficients.
 
 import numpy as np
 
-from . import _kernels
+from . import _logistic
 
 
 class SquaredLoss:
@@ -53,25 +53,25 @@ class LogisticLoss:
     curvature = 0.25
 
     def value(self, y, s, z):
-        return float(_kernels.logistic_value(y, s, np.ascontiguousarray(z)))
+        return float(_logistic.logistic_value(y, s, np.ascontiguousarray(z)))
 
     def grad(self, y, s, z):
         out = np.empty(s.shape)  # C order: the kernels write through ravel()
-        _kernels.logistic_grad(y, s, np.ascontiguousarray(z), out)
+        _logistic.logistic_grad(y, s, np.ascontiguousarray(z), out)
         return out
 
     def value_and_grad(self, y, s, z):
         out = np.empty(s.shape)  # C order: the kernels write through ravel()
-        value = _kernels.logistic_value_grad(y, s, np.ascontiguousarray(z), out)
+        value = _logistic.logistic_value_grad(y, s, np.ascontiguousarray(z), out)
         return float(value), out
 
     def conjugate(self, y, s, theta):
-        return float(_kernels.logistic_conjugate(y, s, np.ascontiguousarray(theta)))
+        return float(_logistic.logistic_conjugate(y, s, np.ascontiguousarray(theta)))
 
     def hessian_diagonal(self, y, s, z):
         """Second derivative of each entry's term in z (the datafit is separable in z)."""
         out = np.empty(s.shape)  # C order: the kernels write through ravel()
-        _kernels.logistic_curvature(y, s, np.ascontiguousarray(z), out)
+        _logistic.logistic_curvature(y, s, np.ascontiguousarray(z), out)
         return out
 
     def fit_intercept(self, design, zW, b, max_iter=100):
@@ -82,7 +82,7 @@ class LogisticLoss:
         for _ in range(max_iter):
             z = zW + design.expand(b)
             g = design.task_sum(self.grad(y, s, z))
-            _kernels.logistic_curvature(y, s, np.ascontiguousarray(z), curv)
+            _logistic.logistic_curvature(y, s, np.ascontiguousarray(z), curv)
             h = design.task_sum(curv)
             step = np.clip(g / np.maximum(h, 1e-300), -1.0, 1.0)
             b -= step
