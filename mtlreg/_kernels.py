@@ -113,6 +113,59 @@ def stacked_rmatvec_rowmajor(X, ptr, g, GT):
                 GT[t, j] += gi * X[i, j]
 
 
+# The normal product z = A W, H = A'(s z) of a quadratic datafit's gradient,
+# one task at a time: each task's rows are read once from memory and once more
+# from cache, where the two products above stream the whole design twice.
+
+
+@njit(cache=True, fastmath=_FAST)
+def stacked_normal_dense(X, ptr, WT, offset, s, z, HT, sums):
+    """z[i] = X[i] . WT[t] - offset[t] on the rows i of each task t, then
+    HT[t] = sum of s[i] z[i] X[i] and sums[t] = sum of s[i] z[i]; X column-major."""
+    n_tasks = ptr.shape[0] - 1
+    n_features = X.shape[1]
+    for t in range(n_tasks):
+        lo, hi = ptr[t], ptr[t + 1]
+        o = z[lo:hi]
+        o[:] = -offset[t]
+        for j in range(n_features):
+            w = WT[t, j]
+            if w != 0.0:
+                col = X[lo:hi, j]
+                for k in range(col.shape[0]):
+                    o[k] += col[k] * w
+        v = s[lo:hi] * o
+        sums[t] = np.sum(v)
+        for j in range(n_features):
+            col = X[lo:hi, j]
+            acc = 0.0
+            for k in range(col.shape[0]):
+                acc += v[k] * col[k]
+            HT[t, j] = acc
+
+
+@njit(cache=True, fastmath=_FAST)
+def stacked_normal_rowmajor(X, ptr, WT, offset, s, z, HT, sums):
+    """``stacked_normal_dense`` for a row-major X: one pass over each row."""
+    n_tasks = ptr.shape[0] - 1
+    n_features = X.shape[1]
+    for t in range(n_tasks):
+        for j in range(n_features):
+            HT[t, j] = 0.0
+        total = 0.0
+        for i in range(ptr[t], ptr[t + 1]):
+            acc = 0.0
+            for j in range(n_features):
+                acc += X[i, j] * WT[t, j]
+            zi = acc - offset[t]
+            z[i] = zi
+            vi = s[i] * zi
+            total += vi
+            for j in range(n_features):
+                HT[t, j] += vi * X[i, j]
+        sums[t] = total
+
+
 @njit(cache=True, fastmath=_FAST)
 def rmatvec_entries(X, G, ws, active, out):
     """out[k, t] = X[:, ws[k]]' G[:, t] for the entries marked in active[ws[k], t],

@@ -533,3 +533,109 @@ def test_value_and_grad_is_value_and_grad(loss_name):
         np.testing.assert_allclose(grad, loss.grad(y.reshape(shape), s.reshape(shape),
                                                     z.reshape(shape)), rtol=1e-14, atol=0)
         assert np.isfinite(value) and np.all(np.isfinite(grad))
+
+
+@pytest.mark.parametrize("layout", ["full", "stacked"])
+@pytest.mark.parametrize("storage", ["C", "F", "csr"])
+@pytest.mark.parametrize("blas", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_normal_product_is_forward_then_adjoint(layout, storage, blas, fit_intercept,
+                                                monkeypatch):
+    """design.normal(W) = (A W, A'(s * A W)) on every product path (compiled loops over
+    column- or row-major rows, one BLAS call per task, sparse, the shared layout)."""
+    import mtlreg._design as design_module
+
+    monkeypatch.setattr(design_module, "_BLAS_TASK_BLOCK", 0 if blas else 2**62)
+    X, Y = _data("per_task" if layout == "stacked" else "missing", "squared", seed=21,
+                 sparse=storage == "csr")
+    if storage == "F":
+        X = np.asfortranarray(X)
+    elif storage == "C":
+        # rows grouped by task keep the row-major storage (no gathered copy)
+        order = np.argsort(np.argmax(~np.isnan(Y), axis=1), kind="stable")
+        X, Y = np.ascontiguousarray(X[order]), Y[order]
+    d = _problem(X, Y, "squared", TraceNormPenalty(0.1), fit_intercept, layout=layout).design
+    W = np.random.default_rng(22).standard_normal((6, 3))
+    W[1] = 0.0
+    z, H = d.normal(W)
+    expect_z = d.forward(W)
+    np.testing.assert_allclose(z, expect_z, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(H, d.adjoint(d.s * expect_z), rtol=1e-12, atol=1e-13)
+
+
+class _OpaqueSquared:
+    """The squared loss without its ``quadratic`` tag: FISTA's general gradient path."""
+
+    def __init__(self):
+        from mtlreg.losses import SquaredLoss
+
+        self._loss = SquaredLoss()
+
+    def __getattr__(self, name):
+        if name == "quadratic":
+            raise AttributeError(name)
+        return getattr(self._loss, name)
+
+
+@pytest.mark.parametrize("kind", ["missing", "per_task"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_fista_affine_gradient_follows_the_adjoint_path(kind, fit_intercept):
+    """The squared loss's gradient from carried normal products gives the iterates of
+    one adjoint product per step, to rounding."""
+    X, Y = _data(kind, "squared", seed=23)
+    prob = _problem(X, Y, "squared", TraceNormPenalty(0.2), fit_intercept)
+    W0, b0 = np.zeros((6, 3)), np.zeros(3)
+    W0[2, 1] = 0.5
+    fast = fista(prob, W0, b0, tol=1e-10, max_iter=3000)
+    prob.loss = _OpaqueSquared()
+    slow = fista(prob, W0, b0, tol=1e-10, max_iter=3000)
+    assert fast["converged"] and slow["converged"]
+    assert abs(fast["n_iter"] - slow["n_iter"]) <= 10
+    np.testing.assert_allclose(fast["W"], slow["W"], atol=1e-8)
+    np.testing.assert_allclose(fast["b"], slow["b"], atol=1e-8)
+    assert fast["objective"] == pytest.approx(slow["objective"], rel=1e-12)
+
+
+def test_fista_step_growth_stops_at_the_bound(monkeypatch):
+    """After a rejected step the metric grows back to the global bound, not past it:
+    every accepted step of a squared-loss fit has a metric <= the bound."""
+    fista_module = importlib.import_module("mtlreg.solvers.fista")
+    X, Y = _data("missing", "squared", seed=24)
+    prob = _problem(X, Y, "squared", TraceNormPenalty(0.05), True)
+    LW0, _ = fista_module.metric(prob)
+    seen = []
+    real_prox = prob.penalty.prox
+
+    def recording_prox(V, step):
+        seen.append(float(np.max(1.0 / np.asarray(step))))
+        return real_prox(V, step)
+
+    monkeypatch.setattr(prob.penalty, "prox", recording_prox)
+    res = fista(prob, np.zeros((6, 3)), np.zeros(3), tol=1e-10, max_iter=2000)
+    assert res["converged"]
+    assert max(seen) <= float(np.max(LW0)) * (1.0 + 1e-12)
+    assert min(seen) < 0.95 * float(np.max(LW0))  # the steps did try to grow
+
+
+@pytest.mark.parametrize("shape", [(40, 7), (7, 40)])
+def test_trace_dual_ball_excess_matches_the_svd(shape):
+    """The excess from the top singular value alone (at the rescaled dual points) equals
+    the SVD's to rounding, and the SVD decides everywhere else."""
+    rng = np.random.default_rng(25)
+    V = rng.standard_normal(shape)
+    pen = TraceNormPenalty(1.7)
+    sv = np.linalg.svd(V, compute_uv=False)
+
+    def exact(M):
+        e = np.maximum(np.linalg.svd(M, compute_uv=False) - pen.alpha, 0.0)
+        return float(np.sum(e * e))
+
+    on_ball = V * (pen.alpha / sv[0])
+    assert pen._dual_ball_excess(on_ball) <= 1e-28
+    assert pen.conjugate(on_ball) == 0.0
+    for factor in (1.0 + 1e-6, 1.5, 3.0):
+        M = on_ball * factor
+        assert pen._dual_ball_excess(M) == pytest.approx(exact(M), rel=1e-12)
+        assert pen.conjugate(M) == np.inf
+    assert TraceNormPenalty(1.7, l2=0.3).conjugate(on_ball * 2.0) == pytest.approx(
+        exact(on_ball * 2.0) / 0.6, rel=1e-12)
