@@ -49,37 +49,44 @@ _FAST = {"reassoc", "contract"}
 
 
 @njit(cache=True, fastmath=_FAST)
+def _add_task_product(X, lo, hi, WT, t, o):
+    """o += X[lo:hi] @ WT[t] for column-major X."""
+    for j in range(X.shape[1]):
+        w = WT[t, j]
+        # sparse models skip most columns
+        if w != 0.0:
+            col = X[lo:hi, j]
+            for k in range(col.shape[0]):
+                o[k] += col[k] * w
+
+
+@njit(cache=True, fastmath=_FAST)
+def _task_adjoint(X, lo, hi, g, GT, t):
+    """GT[t] = X[lo:hi]' g for column-major X."""
+    for j in range(X.shape[1]):
+        col = X[lo:hi, j]
+        acc = 0.0
+        for k in range(col.shape[0]):
+            acc += g[k] * col[k]
+        GT[t, j] = acc
+
+
+@njit(cache=True, fastmath=_FAST)
 def stacked_matvec_dense(X, ptr, WT, out):
     """out[i] = X[i] . WT[t] for the rows i of each task t; X column-major."""
-    n_tasks = ptr.shape[0] - 1
-    n_features = X.shape[1]
-    for t in range(n_tasks):
+    for t in range(ptr.shape[0] - 1):
         lo, hi = ptr[t], ptr[t + 1]
         o = out[lo:hi]
         o[:] = 0.0
-        for j in range(n_features):
-            w = WT[t, j]
-            # sparse models skip most columns
-            if w != 0.0:
-                col = X[lo:hi, j]
-                for k in range(col.shape[0]):
-                    o[k] += col[k] * w
+        _add_task_product(X, lo, hi, WT, t, o)
 
 
 @njit(cache=True, fastmath=_FAST)
 def stacked_rmatvec_dense(X, ptr, g, GT):
     """GT[t, j] = sum of g[i] X[i, j] over the rows i of task t; X column-major."""
-    n_tasks = ptr.shape[0] - 1
-    n_features = X.shape[1]
-    for t in range(n_tasks):
+    for t in range(ptr.shape[0] - 1):
         lo, hi = ptr[t], ptr[t + 1]
-        gt = g[lo:hi]
-        for j in range(n_features):
-            col = X[lo:hi, j]
-            acc = 0.0
-            for k in range(col.shape[0]):
-                acc += gt[k] * col[k]
-            GT[t, j] = acc
+        _task_adjoint(X, lo, hi, g[lo:hi], GT, t)
 
 
 # Row-major twins of the two products above, for a design whose rows come
@@ -122,26 +129,14 @@ def stacked_rmatvec_rowmajor(X, ptr, g, GT):
 def stacked_normal_dense(X, ptr, WT, offset, s, z, HT, sums):
     """z[i] = X[i] . WT[t] - offset[t] on the rows i of each task t, then
     HT[t] = sum of s[i] z[i] X[i] and sums[t] = sum of s[i] z[i]; X column-major."""
-    n_tasks = ptr.shape[0] - 1
-    n_features = X.shape[1]
-    for t in range(n_tasks):
+    for t in range(ptr.shape[0] - 1):
         lo, hi = ptr[t], ptr[t + 1]
         o = z[lo:hi]
         o[:] = -offset[t]
-        for j in range(n_features):
-            w = WT[t, j]
-            if w != 0.0:
-                col = X[lo:hi, j]
-                for k in range(col.shape[0]):
-                    o[k] += col[k] * w
+        _add_task_product(X, lo, hi, WT, t, o)
         v = s[lo:hi] * o
         sums[t] = np.sum(v)
-        for j in range(n_features):
-            col = X[lo:hi, j]
-            acc = 0.0
-            for k in range(col.shape[0]):
-                acc += v[k] * col[k]
-            HT[t, j] = acc
+        _task_adjoint(X, lo, hi, v, HT, t)
 
 
 @njit(cache=True, fastmath=_FAST)
