@@ -37,16 +37,22 @@ ALL = """
 import scipy.sparse as sp
 Yc = np.sign(Y); Yp = Y.copy(); Yp[:50, 1:] = np.nan; Yp[50:, 0] = np.nan
 Ypc = np.where(np.isnan(Yp), np.nan, np.sign(Yp))
+# one task per row (a third of Y observed): the stacked layout's kernels
+own = np.arange(100) % 3
+Ys = np.full_like(Y, np.nan); Ys[np.arange(100), own] = Y[np.arange(100), own]
+Ysc = np.where(np.isnan(Ys), np.nan, np.sign(Ys))
 names = ["Lasso", "L21", "TraceNorm", "MeanRegularized"]
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     for XX in (X, sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))):
         for name in names:
-            for kind, YY, YP in (("Regressor", Y, Yp), ("Classifier", Yc, Ypc)):
+            for kind, YY, YP, YS in (("Regressor", Y, Yp, Ys), ("Classifier", Yc, Ypc, Ysc)):
                 cls = getattr(mtlreg, name + kind)
                 for fi in (True, False):
                     cls(alpha=0.05, fit_intercept=fi, solver="fista").fit(XX, YY)
                     cls(alpha=0.05, fit_intercept=fi, solver="fista").fit(XX, YP)
+                    cls(alpha=0.05, fit_intercept=fi, solver="fista").fit(XX, YS)
+                    cls(alpha=0.05, fit_intercept=fi).fit(XX, YS)
                     if kind == "Regressor" and name in ("Lasso", "L21"):
                         cls(alpha=0.05, fit_intercept=fi, solver="bcd").fit(XX, YY)
     # the block epochs of shared designs too large for the compiled loop (its products

@@ -154,7 +154,8 @@ class StackedDesign:
         self.y = y
         if fit_intercept:
             sums = self._rmatvec(np.ones(len(order)))
-            self.xbar = sums / n_obs
+            # C order like the zeros below: one compiled signature for the epochs
+            self.xbar = np.ascontiguousarray(sums / n_obs)
         else:
             self.xbar = np.zeros((self.n_features, n_tasks))
 
@@ -336,7 +337,8 @@ def weighted_means(design, S):
         sums = matmul(design.X.T, S)
     else:
         sums = design._rmatvec_with(design.Xs, S)
-    return sums / np.where(totals > 0.0, totals, 1.0)
+    # C order, like a design's own means: one compiled signature for the epochs
+    return np.ascontiguousarray(sums / np.where(totals > 0.0, totals, 1.0))
 
 
 def weighted_curvature(design, S, xbar):

@@ -12,6 +12,12 @@ import numpy as np
 from . import _logistic
 
 
+def _flat(a):
+    """``a`` as a 1-D C-ordered array, a view when ``a`` is C-contiguous: the kernels
+    then have one compiled signature whatever the layout's shape."""
+    return np.ravel(a)
+
+
 class SquaredLoss:
     """phi(y, z) = (y - z)^2 / 2."""
 
@@ -53,37 +59,35 @@ class LogisticLoss:
     curvature = 0.25
 
     def value(self, y, s, z):
-        return float(_logistic.logistic_value(y, s, np.ascontiguousarray(z)))
+        return float(_logistic.logistic_value(_flat(y), _flat(s), _flat(z)))
 
     def grad(self, y, s, z):
-        out = np.empty(s.shape)  # C order: the kernels write through ravel()
-        _logistic.logistic_grad(y, s, np.ascontiguousarray(z), out)
+        out = np.empty(s.shape)
+        _logistic.logistic_grad(_flat(y), _flat(s), _flat(z), _flat(out))
         return out
 
     def value_and_grad(self, y, s, z):
-        out = np.empty(s.shape)  # C order: the kernels write through ravel()
-        value = _logistic.logistic_value_grad(y, s, np.ascontiguousarray(z), out)
+        out = np.empty(s.shape)
+        value = _logistic.logistic_value_grad(_flat(y), _flat(s), _flat(z), _flat(out))
         return float(value), out
 
     def conjugate(self, y, s, theta):
-        return float(_logistic.logistic_conjugate(y, s, np.ascontiguousarray(theta)))
+        return float(_logistic.logistic_conjugate(_flat(y), _flat(s), _flat(theta)))
 
     def hessian_diagonal(self, y, s, z):
         """Second derivative of each entry's term in z (the datafit is separable in z)."""
-        out = np.empty(s.shape)  # C order: the kernels write through ravel()
-        _logistic.logistic_curvature(y, s, np.ascontiguousarray(z), out)
+        out = np.empty(s.shape)
+        _logistic.logistic_curvature(_flat(y), _flat(s), _flat(z), _flat(out))
         return out
 
     def fit_intercept(self, design, zW, b, max_iter=100):
         """Newton's method per task on the intercepts (one dimension each)."""
         b = np.broadcast_to(np.asarray(b, dtype=np.float64), (design.n_tasks,)).copy()
         y, s = design.y, design.s
-        curv = np.empty(s.shape)  # C order: the kernels write through ravel()
         for _ in range(max_iter):
             z = zW + design.expand(b)
             g = design.task_sum(self.grad(y, s, z))
-            _logistic.logistic_curvature(y, s, np.ascontiguousarray(z), curv)
-            h = design.task_sum(curv)
+            h = design.task_sum(self.hessian_diagonal(y, s, z))
             step = np.clip(g / np.maximum(h, 1e-300), -1.0, 1.0)
             b -= step
             if np.all(np.abs(g) <= 1e-14 * np.maximum(design.task_sum(s), 1e-300)):

@@ -639,3 +639,50 @@ def test_trace_dual_ball_excess_matches_the_svd(shape):
         assert pen.conjugate(M) == np.inf
     assert TraceNormPenalty(1.7, l2=0.3).conjugate(on_ball * 2.0) == pytest.approx(
         exact(on_ball * 2.0) / 0.6, rel=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["full", "stacked"])
+@pytest.mark.parametrize("storage", ["C", "F", "csr"])
+def test_column_means_are_row_major(layout, storage):
+    """The epochs take the column means with one memory order whatever the layout, the
+    intercept or the weights (each other order compiled a second copy of every epoch)."""
+    from mtlreg._design import weighted_means
+
+    X, Y = _data("per_task" if layout == "stacked" else "missing", "squared", seed=26,
+                 sparse=storage == "csr")
+    if storage == "F":
+        X = np.asfortranarray(X)
+    for fit_intercept in (False, True):
+        d = _problem(X, Y, "squared", L1Penalty(0.1), fit_intercept, layout=layout).design
+        assert d.xbar.flags.c_contiguous
+        assert weighted_means(d, d.s * 2.0).flags.c_contiguous
+
+
+def test_logistic_kernels_get_flat_arrays(monkeypatch):
+    """The loss hands its kernels 1-D arrays on both layouts (one compiled signature)."""
+    from mtlreg import _logistic
+    from mtlreg.losses import LogisticLoss
+
+    seen = []
+    for name in ("logistic_value", "logistic_grad", "logistic_value_grad",
+                 "logistic_curvature", "logistic_conjugate"):
+        real = getattr(_logistic, name)
+
+        def spy(*arrays, _real=real):
+            seen.append(tuple(a.ndim for a in arrays))
+            return _real(*arrays)
+
+        monkeypatch.setattr(_logistic, name, spy)
+    loss = LogisticLoss()
+    rng = np.random.default_rng(27)
+    for shape in ((40,), (10, 4)):
+        y = np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+        s = np.asfortranarray(rng.random(shape))
+        z = np.asfortranarray(rng.standard_normal(shape))
+        value, grad = loss.value_and_grad(y, s, z)
+        assert grad.shape == shape
+        np.testing.assert_allclose(grad, loss.grad(y, s, z), rtol=1e-14)
+        assert loss.value(y, s, z) == pytest.approx(value, rel=1e-14)
+        assert loss.hessian_diagonal(y, s, z).shape == shape
+        loss.conjugate(y, s, -0.5 * s * y)
+    assert seen and all(set(ndims) == {1} for ndims in seen)
