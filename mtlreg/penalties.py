@@ -160,9 +160,11 @@ class TraceNormPenalty(_NormPenalty):
         # at the rescaled dual points of the duality gap the top singular value is alpha
         # up to rounding, and rank * (s_max - alpha)^2 bounds the excess: the SVD (28 ms
         # on 2,000 x 200, at every check) is only needed when that bound is not negligible
-        bound = min(V.shape) * max(self.dual_norm(V) - self.alpha, 0.0) ** 2
-        if bound <= _NEGLIGIBLE_EXCESS * max(1.0, self.alpha) ** 2:
-            return bound
+        # (with l2 > 0 the excess itself enters the conjugate: always exact)
+        if self.l2 == 0.0:
+            bound = min(V.shape) * max(self.dual_norm(V) - self.alpha, 0.0) ** 2
+            if bound <= _NEGLIGIBLE_EXCESS * max(1.0, self.alpha) ** 2:
+                return bound
         e = np.maximum(np.linalg.svd(V, compute_uv=False) - self.alpha, 0.0)
         return float(np.sum(e * e))
 
