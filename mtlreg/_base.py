@@ -165,20 +165,24 @@ def resolve_task_weights(task_weights, n_obs):
     return w
 
 
-def build_design(X, Y, fit_intercept, task_weights, layout="auto", n_obs=None):
+def build_design(X, Y, fit_intercept, task_weights, layout="auto", n_obs=None, loss=None):
     """(design, task weights) for validated X and encoded Y (NaN = missing);
     ``n_obs`` the observed targets of each task when already counted (it must be
-    Y's: the layout is built from it)."""
+    Y's: the layout is built from it). For a quadratic ``loss`` with intercepts the
+    design holds each task's targets centred (``make_design``)."""
     if n_obs is None:
         n_obs, _ = count_observed(Y)
     weights = resolve_task_weights(task_weights, n_obs.astype(np.float64))
-    return make_design(X, Y, n_obs, weights, fit_intercept, layout=layout), weights
+    centre = loss is not None and getattr(LOSSES[loss], "quadratic", False)
+    design = make_design(X, Y, n_obs, weights, fit_intercept, layout=layout,
+                         centre_targets=centre)
+    return design, weights
 
 
 def build_problem(X, Y, loss, penalty, fit_intercept, task_weights, layout="auto",
                   n_obs=None):
     """(problem, task weights) for validated X and encoded Y."""
-    design, weights = build_design(X, Y, fit_intercept, task_weights, layout, n_obs)
+    design, weights = build_design(X, Y, fit_intercept, task_weights, layout, n_obs, loss)
     return Problem(design, LOSSES[loss](), penalty, fit_intercept), weights
 
 
@@ -306,7 +310,7 @@ class MultiTaskLinearModel(BaseEstimator):
         Y, classes, one_d, n_obs = check_targets(y, X.shape[0], classification, name="y")
         penalty = self._penalty(self.alpha, self.l2)
         design, weights = build_design(
-            X, Y, self.fit_intercept, self.task_weights, n_obs=n_obs
+            X, Y, self.fit_intercept, self.task_weights, n_obs=n_obs, loss=self._loss
         )
         problem = Problem(design, LOSSES[self._loss](), penalty, self.fit_intercept)
         n_features, n_tasks = X.shape[1], Y.shape[1]

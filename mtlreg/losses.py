@@ -41,31 +41,6 @@ class SquaredLoss:
         u = theta[pos]
         return float(np.sum(u * u / (2.0 * s[pos]) + u * y[pos]))
 
-    def dual_targets(self, design, fit_intercept):
-        """The targets the conjugate reads at a dual point of the duality gap.
-
-        The conjugate is linear in y. With intercepts each task's dual variables sum
-        to zero, so a per-task constant in y changes nothing but rounding, which it
-        multiplies: targets with an offset of 1e4 put a floor of ~1e-7 under the gap.
-        Centred targets (memoised on the design) remove it.
-        """
-        if not fit_intercept:
-            return design.y
-        cache = design.__dict__.setdefault("_cache", {})
-        if "centred_y" not in cache:
-            mean = self.target_means(design)
-            cache["centred_y"] = np.where(design.s > 0, design.y - design.expand(mean), 0.0)
-        return cache["centred_y"]
-
-    def target_means(self, design):
-        """Each task's weighted mean target (0 for a task without weight), memoised."""
-        cache = design.__dict__.setdefault("_cache", {})
-        if "target_means" not in cache:
-            s = design.s
-            cache["target_means"] = (design.task_sum(s * design.y)
-                                     / np.maximum(design.task_sum(s), 1e-300))
-        return cache["target_means"]
-
     def fit_intercept(self, design, zW, b):
         # the centred design makes the best intercept the weighted task mean
         num = design.task_sum(design.s * (design.y - zW))
@@ -98,10 +73,6 @@ class LogisticLoss:
 
     def conjugate(self, y, s, theta):
         return float(_logistic.logistic_conjugate(_flat(y), _flat(s), _flat(theta)))
-
-    def dual_targets(self, design, fit_intercept):
-        """The labels themselves: the conjugate is not linear in them."""
-        return design.y
 
     def hessian_diagonal(self, y, s, z):
         """Second derivative of each entry's term in z (the datafit is separable in z)."""

@@ -1,6 +1,7 @@
 """The maths of each piece: proxes, gradients, conjugates, duality gaps, alpha_max."""
 
 import importlib
+import warnings
 
 import cvxpy as cp
 import numpy as np
@@ -580,10 +581,10 @@ class _OpaqueSquared:
 @pytest.mark.parametrize("offset", [1e4, 1e6])
 @pytest.mark.parametrize("kind", ["missing", "per_task"])
 def test_tight_gap_with_offset_targets(kind, offset):
-    """Targets far from zero (prices, incomes) with intercepts: FISTA iterates on centred
-    targets and the gap reads them centred, so tol 1e-10 takes the steps it takes
-    without the offset (uncentred, the residuals' rounding swamped the step test and
-    the gap stalled near 1e-7 at an offset of 1e4)."""
+    """Targets far from zero (prices, incomes) with intercepts: the design holds each
+    task's targets centred, so tol 1e-10 takes the steps it takes without the offset
+    (uncentred, the residuals' rounding swamped FISTA's step test and the gap stalled
+    near 1e-7 at an offset of 1e4)."""
     X, Y = _data(kind, "squared", seed=23)
     ref = _problem(X, Y, "squared", TraceNormPenalty(0.2), True)
     centred = fista(ref, np.zeros((6, 3)), np.zeros(3), tol=1e-10, max_iter=3000)
@@ -592,7 +593,10 @@ def test_tight_gap_with_offset_targets(kind, offset):
     assert centred["converged"] and res["converged"]
     assert res["n_iter"] == centred["n_iter"]
     np.testing.assert_allclose(res["W"], centred["W"], atol=1e-9)
-    np.testing.assert_allclose(res["b"], centred["b"] + offset, rtol=1e-12)
+    # the design's intercepts are those of the centred targets; the offset is the design's
+    np.testing.assert_allclose(res["b"], centred["b"], atol=1e-9)
+    np.testing.assert_allclose(prob.design.y_offset, ref.design.y_offset + offset,
+                               rtol=1e-14)
 
 
 @pytest.mark.parametrize("kind", ["missing", "per_task"])
@@ -708,3 +712,22 @@ def test_logistic_kernels_get_flat_arrays(monkeypatch):
         assert loss.hessian_diagonal(y, s, z).shape == shape
         loss.conjugate(y, s, -0.5 * s * y)
     assert seen and all(set(ndims) == {1} for ndims in seen)
+
+
+@pytest.mark.parametrize("design", ["shared", "per_task"])
+@pytest.mark.parametrize("name", ["LassoRegressor", "L21Regressor", "TraceNormRegressor",
+                                  "MeanRegularizedRegressor"])
+def test_estimators_ignore_a_target_offset(design, name):
+    """Adding 1e6 to every target moves the intercepts by 1e6 and nothing else, to a tight
+    tolerance (uncentred, coordinate descent's gap floor let it stop 3e-5 off, and a
+    per-task Lasso never reached tol 1e-10)."""
+    from mtlreg.datasets import make_multitask_regression
+
+    X, Y = make_multitask_regression(200, 30, 4, design=design, noise=0.5, random_state=0)
+    cls = getattr(mtlreg, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ref = cls(alpha=0.05, tol=1e-10, max_iter=20000).fit(X, Y)
+        far = cls(alpha=0.05, tol=1e-10, max_iter=20000).fit(X, Y + 1e6)
+    np.testing.assert_allclose(far.coef_, ref.coef_, atol=1e-8)
+    np.testing.assert_allclose(far.intercept_, ref.intercept_ + 1e6, rtol=1e-13)

@@ -137,7 +137,7 @@ class _MultiTaskCV:
             raise ValueError(f"l2s must be finite values >= 0; got {self.l2s!r}.")
         if isinstance(self.alphas, Integral):
             design, _ = build_design(
-                X, Y, self.fit_intercept, self.task_weights, n_obs=n_obs
+                X, Y, self.fit_intercept, self.task_weights, n_obs=n_obs, loss=self._loss
             )
             alphas = alpha_grid(
                 design, self._loss, self._penalty, self.fit_intercept, int(self.alphas), self.eps
@@ -196,7 +196,8 @@ def _fold_path_scores(cv_est, X, y, Y, train, test, alphas, l2, scorer, k, n_fol
     # y_train and the encoded Y_train have the same observed entries
     _, classes, one_d, n_obs = check_targets(y_train, len(train), classification, name="y")
     design, _ = build_design(
-        X_train, Y_train, cv_est.fit_intercept, cv_est.task_weights, n_obs=n_obs
+        X_train, Y_train, cv_est.fit_intercept, cv_est.task_weights, n_obs=n_obs,
+        loss=cv_est._loss,
     )
     owner = f"{type(cv_est).__name__} fold {k + 1}/{n_folds}"
     scores = []

@@ -139,7 +139,7 @@ def regularization_path(
         )
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64, input_name="X")
     Y, _, one_d, n_obs = check_targets(y, X.shape[0], loss == "logistic", name="y")
-    design, _ = build_design(X, Y, fit_intercept, task_weights, n_obs=n_obs)
+    design, _ = build_design(X, Y, fit_intercept, task_weights, n_obs=n_obs, loss=loss)
     penalty_cls = PENALTIES[penalty]
     if alphas is None:
         alphas = alpha_grid(design, loss, penalty_cls, fit_intercept, n_alphas, eps)

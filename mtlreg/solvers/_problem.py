@@ -56,8 +56,7 @@ class Problem:
             V = -d.adjoint(theta)
         kappa = pen.dual_scale(V)
         if kappa is not None:
-            y_dual = loss.dual_targets(d, self.fit_intercept)
-            dual = -loss.conjugate(y_dual, d.s, kappa * theta) - pen.conjugate(kappa * V)
+            dual = -loss.conjugate(d.y, d.s, kappa * theta) - pen.conjugate(kappa * V)
             return primal - dual, "gap", b, primal, V
         W_next = pen.prox(W + V / lipschitz, 1.0 / lipschitz)
         return lipschitz * float(np.linalg.norm(W - W_next)), "grad", b, primal, V

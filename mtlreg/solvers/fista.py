@@ -66,13 +66,6 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
     LW, Lb, L = LW0, Lb0, L0
     thresholds = problem.thresholds(tol)
     y_obs, s = design.y, design.s
-    # a quadratic datafit with intercepts iterates on targets centred task by task and
-    # intercepts less the task means: with targets far from zero (1e4) the residuals'
-    # rounding would otherwise swamp the sufficient-decrease test near convergence
-    b_shift = np.zeros(design.n_tasks)
-    if fit_b and getattr(loss, "quadratic", False):
-        b_shift = loss.target_means(design)
-        y_obs = loss.dual_targets(design, True)
 
     xW = np.array(W0, dtype=np.float64, copy=True)
     xb = np.array(b0, dtype=np.float64, copy=True)
@@ -81,7 +74,7 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
     crit, kind, b_best, primal, _ = problem.criterion(xW, xb, L, zW=zx, V=gradient.minus_at(hx))
     if crit <= thresholds[kind]:
         return result(xW, b_best, 0, crit, kind, True, primal)
-    xb = b_best - b_shift
+    xb = b_best
     yW, yb, zy, hy = xW.copy(), xb.copy(), zx.copy(), hx
     t = 1.0
     n_iter = 0
@@ -139,7 +132,7 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
         xW, xb, zx, hx, t = nW, nb, zn, hn, t_next
 
         if n_iter % check_every == 0 or n_iter == max_iter:
-            crit, kind, b_best, primal, _ = problem.criterion(xW, xb + b_shift, L, zW=zx,
+            crit, kind, b_best, primal, _ = problem.criterion(xW, xb, L, zW=zx,
                                                               V=gradient.minus_at(hx))
             if verbose:
                 print(f"fista iter {n_iter:6d}  objective {primal:.10e}  {kind} {crit:.3e}")
@@ -171,10 +164,7 @@ class _Gradient:
         self.affine = getattr(loss, "quadratic", False)
         if self.affine:
             self.c = loss.curvature
-            # on a centred design per-task constants in y do not move the gradient in W;
-            # the targets' offset would only add its rounding (1e-12 at an offset of 1e4)
-            y = loss.dual_targets(design, design.fit_intercept)
-            self.g0 = design.adjoint(loss.grad(y, design.s, design.zeros()))
+            self.g0 = design.adjoint(loss.grad(design.y, design.s, design.zeros()))
             # A'(s * expand(b)) = b * A's, task by task; exactly zero on a centred design,
             # where its rounding times large intercepts (targets with an offset of 1e4)
             # would bias every step and stall the gap above tight tolerances
