@@ -165,10 +165,7 @@ class _Gradient:
         if self.affine:
             self.c = loss.curvature
             self.g0 = design.adjoint(loss.grad(design.y, design.s, design.zeros()))
-            # A'(s * expand(b)) = b * A's, task by task; exactly zero on a centred design,
-            # where its rounding times large intercepts (targets with an offset of 1e4)
-            # would bias every step and stall the gap above tight tolerances
-            self.hs = None if design.fit_intercept else design.adjoint(design.s)
+            self._hs = None
 
     def forward(self, W):
         """(A W, h(W)): h the normal product, or None where it is not used."""
@@ -182,8 +179,13 @@ class _Gradient:
     def in_W(self, G, h, b):
         """A'G from G = the datafit's gradient at A W + expand(b), h = h(W)."""
         if self.affine:
-            if self.hs is not None and b.any():
-                h = h + self.hs * b
+            # A'(s * expand(b)) = b * A's, task by task: exactly zero on a centred design,
+            # where its rounding times large intercepts would bias every step; without
+            # intercepts b is zero unless a caller starts FISTA from other values
+            if not self.design.fit_intercept and b.any():
+                if self._hs is None:
+                    self._hs = self.design.adjoint(self.design.s)
+                h = h + self._hs * b
             return self.g0 + self.c * h
         return self.design.adjoint(G)
 
