@@ -731,3 +731,24 @@ def test_estimators_ignore_a_target_offset(design, name):
         far = cls(alpha=0.05, tol=1e-10, max_iter=20000).fit(X, Y + 1e6)
     np.testing.assert_allclose(far.coef_, ref.coef_, atol=1e-8)
     np.testing.assert_allclose(far.intercept_, ref.intercept_ + 1e6, rtol=1e-13)
+
+
+def test_fista_stops_on_a_non_finite_datafit():
+    """A datafit that turns NaN (an overflow) rejects every step: FISTA stops, not
+    converged, with its last finite iterate, instead of shrinking the step forever."""
+    X, Y = _data("missing", "logistic", seed=28)
+    prob = _problem(X, Y, "logistic", TraceNormPenalty(0.05), True)
+    real, calls = prob.loss, [0]
+
+    class TurnsNaN:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def value(self, y, s, z):
+            calls[0] += 1
+            return np.nan if calls[0] > 5 else real.value(y, s, z)
+
+    prob.loss = TurnsNaN()
+    res = fista(prob, np.zeros((6, 3)), np.zeros(3), tol=1e-12, max_iter=100)
+    assert not res["converged"] and res["n_iter"] < 100
+    assert np.all(np.isfinite(res["W"])) and np.all(np.isfinite(res["b"]))

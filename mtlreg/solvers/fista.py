@@ -15,6 +15,9 @@ from ._problem import result
 _FLOOR = 0.5
 _MARGIN = 2.0
 _REGROW = 1.5
+# steps below 1e-12 of the bound's only come from a datafit that is NaN or infinite
+# where the bound promises a finite decrease: FISTA stops there instead of spinning
+_MAX_SCALE = 1e12
 
 
 def metric(problem):
@@ -109,6 +112,10 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
             grown = max(_REGROW * curv, 1.25 * scale) if curv < np.inf else 2.0 * scale
             scale = min(grown, 1.0) if scale < 1.0 else max(grown, 2.0 * scale)
             LW, Lb, L = scale * LW0, scale * Lb0, scale * L0
+            if not scale <= _MAX_SCALE:
+                break  # a non-finite datafit: no step passes (reported as not converged)
+        if not scale <= _MAX_SCALE:
+            break
         # once the predicted decrease is down at rounding level the test above
         # passes on noise: a step that kept shrinking would then grow without bound
         try_shrink = 0.5 * sq > 1e3 * slack * max(1.0, abs(f_y))
