@@ -76,6 +76,20 @@ def test_full_gap_equals_the_problem_criterion(penalty, fit_intercept):
         assert gap > 0.0
 
 
+@pytest.mark.parametrize("T", [2, bcd_dense._FEW_TASKS - 1, bcd_dense._FEW_TASKS, 9])
+def test_full_gradient_through_loops_and_blas(T):
+    # few tasks take the loops, more take BLAS: both equal the problem's gradient
+    prob = _problem(L21Penalty(0.1), fit_intercept=True, weights="balanced", T=T)
+    d = prob.design
+    W = _random_W(prob, 4)
+    b, rho = _state(prob, W)
+    V = np.empty(W.shape)
+    bcd_dense._full_gradient(np.asfortranarray(d.X), rho, d.xbar,
+                             np.ascontiguousarray(d.s[0]), V)
+    V_ref = prob.criterion(W, b, 1.0)[4]
+    np.testing.assert_allclose(V, V_ref, rtol=1e-12, atol=1e-13)
+
+
 @pytest.mark.parametrize("penalty", PENALTIES[:4], ids=IDS[:4])
 def test_restricted_gap_equals_the_python_one(penalty):
     prob = _problem(penalty)
