@@ -278,7 +278,9 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
                 break
         ws_size *= 2
     cache["bcd_end"] = (W.copy(), zW, V)
-    # residual bookkeeping drifts by rounding only: the returned model is exact
+    # residual bookkeeping drifts by rounding only (along a path, from solve to solve:
+    # 1.5e-8 after 100 alphas on targets of 1e6, measured), and only the gap sees it:
+    # the returned model is exact
     return result(W, b, n_iter, crit, kind, converged, primal)
 
 
