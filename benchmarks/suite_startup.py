@@ -55,8 +55,11 @@ with warnings.catch_warnings():
                     cls(alpha=0.05, fit_intercept=fi).fit(XX, YS)
                     if kind == "Regressor" and name in ("Lasso", "L21"):
                         cls(alpha=0.05, fit_intercept=fi, solver="bcd").fit(XX, YY)
-    # the block epochs of shared designs too large for the compiled loop (its products
-    # are under 2e7 flops) with four tasks or more: one epoch of one such fit
+    # the block epochs with four tasks or more: in the compiled loop from 200 samples,
+    # and on shared designs too large for it (its products are under 2e7 flops), one
+    # epoch of one such fit
+    mtlreg.L21Regressor(alpha=0.05).fit(rng.standard_normal((200, 50)),
+                                        rng.standard_normal((200, 4)))
     Xb = rng.standard_normal((1000, 2500)); Yb = rng.standard_normal((1000, 10))
     mtlreg.L21Regressor(alpha=0.05, max_iter=1).fit(Xb, Yb)
 out["all_kernels"] = time.perf_counter() - t_fit

@@ -151,16 +151,17 @@ def _fit(prob, monkeypatch, compiled, **kw):
         if not compiled:
             m.setattr(bcd_module, "_compiled_loop_applies", lambda *a: False)
         else:
-            m.setattr(bcd_module, "bcd_dense_observed",
-                      _counting(bcd_module.bcd_dense_observed, kw.pop("calls")))
+            calls = kw.pop("calls")
+            for name in ("bcd_dense_observed", "bcd_dense_observed_blocks"):
+                m.setattr(bcd_module, name, _counting(getattr(bcd_module, name), calls, name))
         d = prob.design
         return bcd_module.bcd(prob, np.zeros((d.n_features, d.n_tasks)),
                               np.zeros(d.n_tasks), **kw)
 
 
-def _counting(fn, calls):
+def _counting(fn, calls, name):
     def wrapped(*args):
-        calls.append(1)
+        calls.append(name)
         return fn(*args)
 
     return wrapped
@@ -183,6 +184,24 @@ def test_compiled_fit_reaches_the_python_loops_solution(penalty, T, anderson, mo
     assert res["objective"] == pytest.approx(ref["objective"], rel=1e-11)
     np.testing.assert_allclose(res["W"], ref["W"], atol=1e-5)
     # the returned objective is the model's, not the drifted residual's
+    assert res["objective"] == pytest.approx(prob.objective(res["W"], res["b"]), rel=1e-10)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty", [PENALTIES[1], PENALTIES[3]], ids=["l21", "l21+l2"])
+def test_compiled_fit_by_row_blocks_reaches_the_python_loops_solution(penalty,
+                                                                       fit_intercept,
+                                                                       monkeypatch):
+    # several tasks and 200 samples or more: the loop's epochs go by blocks of rows
+    prob = _problem(penalty, fit_intercept=fit_intercept, weights=np.linspace(0.5, 2.0, 6),
+                    T=6, d=40, n=240)
+    calls = []
+    res = _fit(prob, monkeypatch, True, calls=calls, tol=1e-12, max_iter=100000)
+    ref = _fit(prob, monkeypatch, False, tol=1e-12, max_iter=100000)
+    assert calls == ["bcd_dense_observed_blocks"]
+    assert res["converged"] and ref["converged"]
+    assert res["objective"] == pytest.approx(ref["objective"], rel=1e-11)
+    np.testing.assert_allclose(res["W"], ref["W"], atol=1e-6)
     assert res["objective"] == pytest.approx(prob.objective(res["W"], res["b"]), rel=1e-10)
 
 

@@ -14,7 +14,7 @@ from .. import _kernels
 from .._blas import SMALL_PRODUCT, product_flops
 from .._design import column_curvature, column_major_rows, matmul
 from ._problem import result
-from .bcd_dense import bcd_dense_observed
+from .bcd_dense import bcd_dense_observed, bcd_dense_observed_blocks
 
 # rough costs on one core, only used to balance epochs against checks: a check
 # or an extrapolation costs a fixed ~0.3 ms of NumPy calls plus array passes over
@@ -25,6 +25,8 @@ _CHECK_SECONDS = 3e-4
 _SECONDS_PER_COEF = 2e-8
 # epochs on one working set before the full gradient is looked at again
 _MAX_INNER_EPOCHS = 50
+# the compiled loop's epochs go by blocks of rows from this many samples
+_BLOCK_MIN_SAMPLES = 200
 # passed as the active-entry mask when whole working-set rows are in use
 NO_MASK = np.zeros((0, 0), dtype=np.uint8)
 
@@ -206,7 +208,13 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         R = np.asfortranarray(R)
     offset = np.zeros(n_tasks)
     if _compiled_loop_applies(design, mask, l1, l21, l2, verbose, anderson):
-        n_iter, crit, primal, converged = bcd_dense_observed(
+        # whole rows over several tasks and enough samples go by blocks of rows
+        # (the whole loop, measured interleaved in one process: 1.08-1.26x faster
+        # at T >= 10 from 200 samples, even at T = 4, 0.92-1.01x at 100 samples)
+        loop = (bcd_dense_observed_blocks
+                if l21 > 0.0 and n_tasks >= _kernels.BLOCK_MIN_TASKS
+                and design.n_samples >= _BLOCK_MIN_SAMPLES else bcd_dense_observed)
+        n_iter, crit, primal, converged = loop(
             _columns(design), np.asfortranarray(design.y), design.xbar,
             np.ascontiguousarray(design.s[0]), R, offset, W, lip, l1, l21, l2,
             thresholds["gap"], int(max_iter), int(p0), int(inner_check), int(anderson),
