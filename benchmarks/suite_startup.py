@@ -3,7 +3,9 @@
 * warm: ``import mtlreg`` and the first fit of a small problem, with a Numba cache that
   an earlier process filled;
 * cold: the same, and the first fit of every estimator / solver / layout (all kernels),
-  with NUMBA_CACHE_DIR pointing at a fresh empty folder, so every kernel is compiled.
+  with NUMBA_CACHE_DIR pointing at a fresh empty folder, so every kernel is compiled;
+* references: importing NumPy and scikit-learn, and that plus Numba and the first call of
+  one cached kernel, what any Numba-based scikit-learn estimator pays before its own code.
 
 Each process reports its own timings; NUMBA_CACHE_DIR is always a temporary folder, so
 the package's own cache is neither used nor touched.
@@ -72,6 +74,32 @@ import numpy, sklearn.linear_model
 out = {"import_numpy_sklearn": time.perf_counter() - t0}
 """
 
+# What any scikit-learn estimator with cached Numba kernels pays before its own code:
+# NumPy, scikit-learn and Numba imported, and the first call of one cached kernel
+# (Numba sets up its typing and target registries on the first dispatch, about 0.2 s).
+PROBE = """
+import numba
+
+@numba.njit(cache=True)
+def probe(x):
+    out = 0.0
+    for i in range(x.shape[0]):
+        out += x[i]
+    return out
+"""
+
+FLOOR = """
+import time, json, sys
+t0 = time.perf_counter()
+import numpy, sklearn.base, numba
+t_imp = time.perf_counter()
+sys.path.insert(0, {folder!r})
+import mtlreg_startup_probe
+mtlreg_startup_probe.probe(numpy.ones(3))
+out = {{"import_numpy_sklearn_numba": t_imp - t0,
+        "first_fit": time.perf_counter() - t_imp}}
+"""
+
 def _child(code, cache_dir):
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     script = code + "\nprint('RESULT' + json.dumps(out))\n"
@@ -108,12 +136,23 @@ def run(quick=False, repeats=3):
         res["warm_small"] = min(runs, key=lambda r: r.get("process_wall", 1e9))
         res["reference_numpy_sklearn"] = min((_child(BASE, cache) for _ in range(repeats)),
                                              key=lambda r: r.get("process_wall", 1e9))
+        folder = os.path.join(tmp, "probe")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "mtlreg_startup_probe.py"), "w") as fh:
+            fh.write(PROBE)
+        floor = FLOOR.format(folder=folder)
+        _child(floor, cache)  # compiles and caches the probe
+        res["reference_numpy_sklearn_numba"] = min(
+            (_child(floor, cache) for _ in range(repeats)),
+            key=lambda r: r.get("process_wall", 1e9))
     res["description"] = (
         "Seconds, in fresh processes. warm_small: import mtlreg + first fit of a 100x50x3 "
         "L21 problem with the Numba cache filled; cold_all: the same plus one fit of every "
         "estimator x solver x layout x dense/sparse x intercept with an empty cache (every "
-        "kernel compiled); warm_all: that again with the cache filled. process_wall includes "
-        "interpreter start-up."
+        "kernel compiled); warm_all: that again with the cache filled. "
+        "reference_numpy_sklearn_numba: import NumPy, scikit-learn and Numba and call one "
+        "cached Numba kernel (its first_fit column), the floor of any Numba-based "
+        "scikit-learn estimator. process_wall includes interpreter start-up."
     )
     return res
 
@@ -121,13 +160,15 @@ def run(quick=False, repeats=3):
 def report(res):
     f = _harness.fmt
     rows = []
-    for key in ("warm_small", "cold_small", "cold_all", "warm_all", "reference_numpy_sklearn"):
+    for key in ("warm_small", "cold_small", "cold_all", "warm_all", "reference_numpy_sklearn",
+                "reference_numpy_sklearn_numba"):
         if key in res:
             r = res[key]
             rows.append({"case": key, **r})
     cols = [
         ("case", lambda r: r["case"]),
-        ("import numpy (s)", lambda r: f(r.get("import_numpy") or r.get("import_numpy_sklearn"))),
+        ("import numpy / reference (s)", lambda r: f(r.get("import_numpy") or r.get("import_numpy_sklearn")
+                                         or r.get("import_numpy_sklearn_numba"))),
         ("import mtlreg (s)", lambda r: f(r.get("import_mtlreg"))),
         ("first fit (s)", lambda r: f(r.get("first_fit"))),
         ("all kernels (s)", lambda r: f(r.get("all_kernels"))),
