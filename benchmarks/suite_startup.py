@@ -167,8 +167,9 @@ def report(res):
             rows.append({"case": key, **r})
     cols = [
         ("case", lambda r: r["case"]),
-        ("import numpy / reference (s)", lambda r: f(r.get("import_numpy") or r.get("import_numpy_sklearn")
-                                         or r.get("import_numpy_sklearn_numba"))),
+        ("import numpy / reference (s)", lambda r: f(
+            r.get("import_numpy") or r.get("import_numpy_sklearn")
+            or r.get("import_numpy_sklearn_numba"))),
         ("import mtlreg (s)", lambda r: f(r.get("import_mtlreg"))),
         ("first fit (s)", lambda r: f(r.get("first_fit"))),
         ("all kernels (s)", lambda r: f(r.get("all_kernels"))),
