@@ -29,10 +29,13 @@ def cases(quick):
     out = []
     for n, d, T in shared:
         for solver in ("mtlreg", "sklearn", "skglm", "celer"):
-            out.append({"layout": "shared", "shape": [n, d, T], "solver": solver})
+            out.append({"layout": "shared", "shape": [n, d, T], "solver": solver, "order": "F"})
     for T, n_t, d in pertask:
-        for solver in ("mtlreg", "numpy-fista"):
-            out.append({"layout": "per-task", "shape": [T, n_t, d], "solver": solver})
+        # coordinate descent reads columns: a C-ordered X is copied once to column-major
+        # order (as scikit-learn's MultiTaskLasso does), a Fortran-ordered one is not
+        for solver, order in (("mtlreg", "C"), ("mtlreg", "F"), ("numpy-fista", "C")):
+            out.append({"layout": "per-task", "shape": [T, n_t, d], "solver": solver,
+                        "order": order})
     return out
 
 
@@ -45,14 +48,14 @@ def run(quick=False):
                 case["solver"]
             ):
                 continue
-            key = (case["layout"], tuple(case["shape"]))
+            key = (case["layout"], tuple(case["shape"]), case["order"])
             if key not in made:
                 if case["layout"] == "shared":
                     X, Y = _data.shared_l21(*case["shape"])
                 else:
                     X, Y = _data.stack_tasks(*_data.pertask_synthetic(*case["shape"]))
                 stem = os.path.join(tmp, f"case{len(made)}")
-                np.save(stem + "_X.npy", np.asfortranarray(X) if case["layout"] == "shared"
+                np.save(stem + "_X.npy", np.asfortranarray(X) if case["order"] == "F"
                         else np.ascontiguousarray(X))
                 np.save(stem + "_Y.npy", Y)
                 made[key] = (stem, X.nbytes, Y.nbytes)
@@ -78,8 +81,8 @@ def run(quick=False):
             "MB. rss_before: resident set after loading X, Y and a warm-up fit; peak: "
             "ru_maxrss after the fit; fit_overhead = peak - rss_before. L21 at alpha_max/20, "
             "tol 1e-4 (NumPy FISTA: relative objective change 1e-6). Shared: X in Fortran "
-            "order; per-task: mtlreg gets the stacked X with "
-            "NaN-padded Y, the NumPy FISTA the per-task lists)."
+            "order; per-task: mtlreg gets the stacked X (C or Fortran order, column "
+            "'order') with NaN-padded Y, the NumPy FISTA the per-task lists (C order)."
         ),
         "cases": res,
     }
@@ -91,6 +94,7 @@ def report(res):
         ("layout", lambda r: r["layout"]),
         ("shape", lambda r: "x".join(map(str, r["shape"]))),
         ("solver", lambda r: r["solver"]),
+        ("X order", lambda r: r.get("order", "-")),
         ("X+Y (MB)", lambda r: f(r["X_MB"] + r["Y_MB"], ".0f")),
         ("RSS before fit (MB)", lambda r: f(r.get("rss_before_MB"), ".0f")),
         ("peak (MB)", lambda r: f(r.get("peak_MB"), ".0f")),
