@@ -1,5 +1,8 @@
 """Tests of mtlreg.metrics: NaN-masked multi-task metrics and their scorers."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -382,3 +385,23 @@ def test_fold_with_unobserved_task_raises_not_nan():
             scoring=M.get_scorer("mt_r2"),
             error_score="raise",
         )
+
+
+def test_import_leaves_metrics_for_first_use():
+    # `import mtlreg` does not pay for sklearn.metrics; mtlreg.metrics still resolves
+    code = (
+        "import sys, mtlreg\n"
+        "assert 'sklearn.metrics' not in sys.modules, 'sklearn.metrics imported'\n"
+        "assert 'mtlreg.metrics' not in sys.modules, 'mtlreg.metrics imported'\n"
+        "assert callable(mtlreg.metrics.get_scorer('mt_r2'))\n"
+        "assert mtlreg.model_selection.TaskKFold is not None\n"
+        "import numpy as np\n"
+        "X = np.arange(40.0).reshape(20, 2); Y = np.c_[X[:, 0], -X[:, 1]]\n"
+        "assert mtlreg.L21Regressor(alpha=1e-6).fit(X, Y).score(X, Y) > 0.99\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "sklearn.metrics" in subprocess.run(
+        [sys.executable, "-c", "import sys, mtlreg; mtlreg.metrics; print(*sys.modules)"],
+        capture_output=True, text=True,
+    ).stdout
