@@ -4,8 +4,9 @@
   an earlier process filled;
 * cold: the same, and the first fit of every estimator / solver / layout (all kernels),
   with NUMBA_CACHE_DIR pointing at a fresh empty folder, so every kernel is compiled;
-* references: importing NumPy and scikit-learn, and that plus Numba and the first call of
-  one cached kernel, what any Numba-based scikit-learn estimator pays before its own code.
+* references: importing NumPy and ``sklearn.linear_model``; and importing NumPy,
+  ``sklearn.base`` and Numba and calling one cached kernel, what any Numba-based
+  scikit-learn estimator pays before its own code.
 
 Each process reports its own timings; NUMBA_CACHE_DIR is always a temporary folder, so
 the package's own cache is neither used nor touched.
@@ -76,7 +77,7 @@ out = {"import_numpy_sklearn": time.perf_counter() - t0}
 
 # What any scikit-learn estimator with cached Numba kernels pays before its own code:
 # NumPy, scikit-learn and Numba imported, and the first call of one cached kernel
-# (Numba sets up its typing and target registries on the first dispatch, about 0.2 s).
+# (Numba sets up its typing and target registries on the first dispatch, 0.3-0.4 s here).
 PROBE = """
 import numba
 
