@@ -79,6 +79,7 @@ class FullDesign:
     def __init__(self, X, mask, Y, task_weights, fit_intercept):
         n_obs = mask.sum(axis=0)
         self.X = X.tocsr() if sp.issparse(X) else X
+        self.csc_given = _canonical_csc(X)
         self.n_samples, self.n_features = X.shape
         self.n_tasks = mask.shape[1]
         self.n_obs = n_obs
@@ -151,13 +152,18 @@ class StackedDesign:
         self.n_obs = n_obs
         self.fit_intercept = fit_intercept
         self.sparse = sp.issparse(X)
+        in_order = np.array_equal(order, np.arange(n_samples))
+        # coordinate descent reads a CSC matrix: the user's, when its rows are the
+        # stacked rows already
+        self.csc_given = _canonical_csc(X) if in_order else None
         if self.sparse:
-            Xs = X.tocsr()[order]
-            Xs.sort_indices()
+            if in_order and X.format == "csr" and X.has_canonical_format:
+                Xs = X  # rows already grouped by task: used as it is
+            else:
+                Xs = X.tocsr()[order]
+                Xs.sort_indices()
             self.Xs = Xs
-        elif np.array_equal(order, np.arange(n_samples)) and (
-            X.flags.c_contiguous or X.flags.f_contiguous
-        ):
+        elif in_order and (X.flags.c_contiguous or X.flags.f_contiguous):
             # rows already grouped by task: X itself, in either order (products have
             # kernels for both; coordinate descent takes its own column-major copy)
             self.Xs = np.asarray(X, dtype=np.float64)
@@ -269,6 +275,14 @@ class StackedDesign:
 
     def zeros(self):
         return np.zeros(self.ptr[-1])
+
+
+def _canonical_csc(X):
+    """X itself if it is a CSC matrix with sorted, unique indices (which coordinate
+    descent can read without a copy), else None."""
+    if sp.issparse(X) and X.format == "csc" and X.has_canonical_format:
+        return X
+    return None
 
 
 def column_major_rows(X, rows=None):
