@@ -160,7 +160,8 @@ class StackedDesign:
             if in_order and X.format == "csr" and X.has_canonical_format:
                 Xs = X  # rows already grouped by task: used as it is
             else:
-                Xs = X.tocsr()[order]
+                # a copy in either case (sort_indices below must not touch the user's)
+                Xs = X.tocsr(copy=True) if in_order else X.tocsr()[order]
                 Xs.sort_indices()
             self.Xs = Xs
         elif in_order and (X.flags.c_contiguous or X.flags.f_contiguous):
@@ -279,7 +280,11 @@ class StackedDesign:
 
 def _canonical_csc(X):
     """X itself if it is a CSC matrix with sorted, unique indices (which coordinate
-    descent can read without a copy), else None."""
+    descent can read without a copy), else None.
+
+    The kernels then meet the user's index dtype and memory layout (int64 indices,
+    read-only or strided arrays): each new kind compiles once (about 1 s), cached.
+    """
     if sp.issparse(X) and X.format == "csc" and X.has_canonical_format:
         return X
     return None
@@ -375,7 +380,12 @@ def weighted_curvature(design, S, xbar):
     (or zero, for an uncentred design)."""
     X = design.X if design.layout == "full" else design.Xs
     if sp.issparse(X):
-        sq = X.multiply(X)
+        if X.has_canonical_format:
+            # the squares share X's index arrays: one array of nnz values instead of
+            # X.multiply(X)'s whole matrix (and its work arrays: twice X's size at peak)
+            sq = type(X)((X.data * X.data, X.indices, X.indptr), shape=X.shape)
+        else:
+            sq = X.multiply(X)  # duplicate entries: square their sums
         if design.layout == "full":
             raw = np.asarray(sq.T @ S)
         else:

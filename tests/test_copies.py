@@ -74,10 +74,37 @@ def test_grouped_csr_used_as_is_on_the_stacked_layout():
     X_csr = sp.csr_matrix(X)
     design = _design(X_csr, Y)
     assert design.layout == "stacked" and design.Xs is X_csr
-    # rows not grouped by task: gathered into a new matrix
+    # rows not grouped by task: gathered into a new matrix, and a CSC X is not read
+    # as it is (its row numbers are not the stacked rows'); the fit is still exact
     order = np.random.default_rng(3).permutation(X.shape[0])
-    design = _design(X_csr[order], Y[order])
-    assert design.Xs is not X_csr and design.csc_given is None
+    for A in (sp.csr_matrix(X[order]), sp.csc_matrix(X[order])):
+        design = _design(A, Y[order])
+        assert design.Xs is not A and design.csc_given is None
+        assert _columns(design) is not A
+        got = L21Regressor(alpha=0.05, tol=1e-12, solver="bcd").fit(A, Y[order])
+        ref = L21Regressor(alpha=0.05, tol=1e-12, solver="bcd").fit(X[order], Y[order])
+        assert_allclose(got.coef_, ref.coef_, atol=1e-10)
+
+
+@pytest.mark.parametrize("make", [_shared, _per_task])
+def test_canonical_csc_read_only_and_left_unchanged(make):
+    X, Y = make(np.random.default_rng(5))
+    X_csc = sp.csc_matrix(X)
+    # an explicit zero stays stored: the matrix is still canonical
+    X_csc.data[0] = 0.0
+    assert X_csc.has_canonical_format
+    arrays = (X_csc.data, X_csc.indices, X_csc.indptr)
+    saved = [a.copy() for a in arrays]
+    for a in arrays:
+        a.setflags(write=False)
+    for est in (L21Regressor(alpha=0.05, tol=1e-10, solver="bcd"),
+                LassoRegressor(alpha=0.05, tol=1e-10, solver="bcd")):
+        got = est.fit(X_csc, Y).coef_
+        ref = est.fit(X_csc.toarray(), Y).coef_
+        assert_allclose(got, ref, atol=1e-8)
+    for a, b in zip(arrays, saved, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert X_csc.nnz == saved[0].size
 
 
 def test_unsorted_csc_is_copied_and_left_unchanged():
