@@ -54,6 +54,8 @@ def test_canonical_csc_read_in_place_by_coordinate_descent(make, layout, monkeyp
     design = _design(X_csc, Y)
     assert design.layout == layout
     assert _columns(design) is X_csc
+    if layout == "full":
+        assert design.X is X_csc  # the products use it too: no CSR copy
     # through the estimator too: the epochs read the user's matrix
     read = []
     monkeypatch.setattr(bcd_module, "_columns",

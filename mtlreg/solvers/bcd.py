@@ -44,7 +44,8 @@ def _columns(design):
         if sp.issparse(X) and design.csc_given is not None:
             Xc = design.csc_given  # the user's CSC matrix, read as it is
         elif sp.issparse(X):
-            Xc = sp.csc_matrix(X)
+            # a copy even from CSC: sort_indices works in place
+            Xc = X.tocsc(copy=True)
             Xc.sort_indices()
         elif X.flags.f_contiguous:
             Xc = X
