@@ -41,7 +41,7 @@ def _columns(design):
     cache = design.__dict__.setdefault("_cache", {})
     if "columns" not in cache:
         X = design.X if design.layout == "full" else design.Xs
-        if sp.issparse(X) and design.csc_given is not None:
+        if design.csc_given is not None:
             Xc = design.csc_given  # the user's CSC matrix, read as it is
         elif sp.issparse(X):
             # a copy even from CSC: sort_indices works in place
