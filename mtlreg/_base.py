@@ -173,9 +173,9 @@ def build_design(X, Y, fit_intercept, task_weights, layout="auto", n_obs=None, l
     if n_obs is None:
         n_obs, _ = count_observed(Y)
     weights = resolve_task_weights(task_weights, n_obs.astype(np.float64))
-    centre = loss is not None and getattr(LOSSES[loss], "quadratic", False)
+    quadratic = loss is not None and getattr(LOSSES[loss], "quadratic", False)
     design = make_design(X, Y, n_obs, weights, fit_intercept, layout=layout,
-                         centre_targets=centre)
+                         quadratic=quadratic)
     return design, weights
 
 

@@ -24,22 +24,36 @@ class SquaredLoss:
     curvature = 1.0
     quadratic = True
 
+    # In place where it keeps the same roundings: these run at every gap check on
+    # (n, T) arrays, which are a sparse fit's largest work arrays (its peak was in
+    # ``conjugate``'s five temporaries, 1.4x the data on 20,000 x 5,000 x 10 at 1 %).
+
     def value(self, y, s, z):
         r = z - y
-        return 0.5 * float(np.sum(s * r * r))
+        sr = s * r
+        sr *= r
+        return 0.5 * float(np.sum(sr))
 
     def grad(self, y, s, z):
-        return s * (z - y)
+        g = z - y
+        g *= s
+        return g
 
     def value_and_grad(self, y, s, z):
         r = z - y
-        return 0.5 * float(np.sum(s * r * r)), s * r
+        g = s * r
+        r *= g
+        return 0.5 * float(np.sum(r)), g
 
     def conjugate(self, y, s, theta):
         # f_k(z) = s/2 (z - y)^2  ->  f_k*(u) = u^2 / (2 s) + u y  (u = 0 where s = 0)
         pos = s > 0
-        u = theta[pos]
-        return float(np.sum(u * u / (2.0 * s[pos]) + u * y[pos]))
+        if not pos.all():
+            theta, s, y = theta[pos], s[pos], y[pos]
+        terms = theta * theta
+        terms /= 2.0 * s
+        terms += theta * y
+        return float(np.sum(terms))
 
     def fit_intercept(self, design, zW, b):
         # the centred design makes the best intercept the weighted task mean

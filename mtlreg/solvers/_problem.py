@@ -49,14 +49,16 @@ class Problem:
         if zW is None:
             zW = d.forward(W)
         b = self.best_intercept(zW, b)
-        z = zW + d.expand(b)
-        primal = loss.value(d.y, d.s, z) + pen.value(W)
-        theta = loss.grad(d.y, d.s, z)
+        z = zW + d.expand(b) if self.fit_intercept else zW  # (b = 0: no copy)
+        value, theta = loss.value_and_grad(d.y, d.s, z)
+        del z
+        primal = value + pen.value(W)
         if V is None:
             V = -d.adjoint(theta)
         kappa = pen.dual_scale(V)
         if kappa is not None:
-            dual = -loss.conjugate(d.y, d.s, kappa * theta) - pen.conjugate(kappa * V)
+            theta *= kappa  # a fresh array: scaled in place, one (n, T) array fewer
+            dual = -loss.conjugate(d.y, d.s, theta) - pen.conjugate(kappa * V)
             return primal - dual, "gap", b, primal, V
         W_next = pen.prox(W + V / lipschitz, 1.0 / lipschitz)
         return lipschitz * float(np.linalg.norm(W - W_next)), "grad", b, primal, V

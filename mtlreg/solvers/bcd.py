@@ -224,8 +224,9 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
             _MAX_INNER_EPOCHS,
         )
         return result(W, b, n_iter, crit, "gap", converged, primal)
+    all_observed = bool(np.all(mask))
     epoch = epoch_function(design, design.s, design.xbar, R, offset, W, lip, l1, l21, l2,
-                           per_task_weights=bool(np.all(mask)))
+                           per_task_weights=all_observed)
 
     n_iter = 0
     ws_size = p0
@@ -240,7 +241,10 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     converged = False
     while True:
         # the maintained residual gives X W without a product: rho = y - b - zW
-        zW = np.where(mask, design.y - design.expand(b) - (R + design.expand(offset)), 0.0)
+        zW = design.y - design.expand(b)
+        zW -= R + design.expand(offset)
+        if not all_observed:
+            zW[~mask] = 0.0
         crit, kind, b, primal, V = problem.criterion(W, b, lip_global, zW=zW, V=V_known)
         if verbose:
             print(f"bcd epoch {n_iter:6d}  objective {primal:.10e}  {kind} {crit:.3e}")
@@ -251,6 +255,7 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
             break
         ws, ws_size, active = working_set(penalty, W, V, l1 + l21, ws_size, p0,
                                           separable=l21 == 0.0)
+        zW = None  # an (n, T) array the epochs make stale: not kept through them
         target = 0.3 * crit
         # on small working sets, run enough epochs between checks to amortise them
         # (an entry epoch costs its active entries, a row epoch its rows)
@@ -341,29 +346,33 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
     """
     s = design.s
     rho = np.where(mask, R + design.expand(offset), 0.0)
-    theta = -s * rho
+    srho = s * rho  # minus the dual point theta, scaled in place at the end
     V_full = None
     Xc = _columns(design)
     if active.size and isinstance(Xc, np.ndarray) and 3 * int(active.sum()) < active.size:
         # few active entries: their gradients only, from the column-major copy
         V = np.empty((len(ws), design.n_tasks))
         if design.layout == "full":
-            _kernels.rmatvec_entries(Xc, np.asfortranarray(s * rho), ws, active, V)
+            _kernels.rmatvec_entries(Xc, np.asfortranarray(srho), ws, active, V)
         else:
-            _kernels.stacked_rmatvec_entries(Xc, design.ptr, s * rho, ws, active, V)
+            _kernels.stacked_rmatvec_entries(Xc, design.ptr, srho, ws, active, V)
     elif 3 * len(ws) > design.n_features:
-        V_full = -design.adjoint(theta)
+        V_full = design.adjoint(srho)
         V = V_full[ws]
     elif design.layout == "full":
         # centring drops out of the working-set gradient as rho sums to 0 per task
-        V = matmul(design.X[:, ws].T, s * rho)
+        V = matmul(design.X[:, ws].T, srho)
     else:
-        V = design._rmatvec_with(design.Xs[:, ws], s * rho)
+        V = design._rmatvec_with(design.Xs[:, ws], srho)
     if active.size:
         V = np.where(active[ws] != 0, V, 0.0)
-    primal = loss.value(design.y, s, design.y - rho) + penalty.value(W[ws])
+    z = design.y - rho
+    del rho
+    primal = loss.value(design.y, s, z) + penalty.value(W[ws])
+    del z
     kappa = penalty.dual_scale(V)
     if kappa is None:
         return np.inf, V_full
-    dual = -loss.conjugate(design.y, s, kappa * theta) - penalty.conjugate(kappa * V)
+    srho *= -kappa  # kappa theta
+    dual = -loss.conjugate(design.y, s, srho) - penalty.conjugate(kappa * V)
     return primal - dual, V_full
