@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,20 @@ def shared_l21(n, d, T, rho=0.5, n_support=None, snr=2.0, seed=0):
     support = rng.choice(d, k, replace=False)
     W[support] = rng.standard_normal((k, T))
     Z = X @ W
+    Y = Z + (np.std(Z) / snr) * rng.standard_normal(Z.shape)
+    return X, Y
+
+
+def shared_sparse(n, d, T, density, n_support=None, snr=2.0, seed=0):
+    """Shared sparse design, CSC with ``density`` non-zero values uniform on [0, 1);
+    row-sparse truth and noise as in ``shared_l21``."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, d, density=density, format="csc", random_state=rng, dtype=np.float64)
+    k = n_support or max(1, min(20, d // 10))
+    W = np.zeros((d, T))
+    support = rng.choice(d, k, replace=False)
+    W[support] = rng.standard_normal((k, T))
+    Z = np.asarray(X @ W)
     Y = Z + (np.std(Z) / snr) * rng.standard_normal(Z.shape)
     return X, Y
 

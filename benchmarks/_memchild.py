@@ -1,11 +1,13 @@
 """Child process of the memory suite: load, warm up, fit once, report RSS (internal)."""
 
 import json
+import os
 import resource
 import sys
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 TOL = 1e-4  # peak memory does not depend on the tolerance; keep the suite short
 
@@ -23,6 +25,9 @@ def warm(layout, solver, X, Y):
     if layout == "shared":
         Xs, Ys = np.asfortranarray(X[:50, :100]), Y[:50].copy()
         _peers.shared_l21_fitters(Xs, Ys, 0.1, [solver])[solver](1e-3)
+    elif layout == "shared-sparse":
+        Xs, Ys = X[:500, :200], Y[:500].copy()  # same format as X
+        _peers.shared_l21_fitters(Xs, Ys, 1e-3, [solver])[solver](1e-3)
     elif solver == "mtlreg":
         Xs, Ys = X[:300, :50].copy(), Y[:300, :3].copy()
         _peers.mtlreg_fitter(Xs, Ys, "l21", 0.1)(1e-3)
@@ -56,10 +61,13 @@ def main():
     from ._baseline import fista
     from ._objectives import Penalty, PerTaskData, SharedData, alpha_max
 
-    X = np.load(stem + "_X.npy")
+    if os.path.exists(stem + "_X.npz"):
+        X = sp.load_npz(stem + "_X.npz")
+    else:
+        X = np.load(stem + "_X.npy")
     Y = np.load(stem + "_Y.npy")
     warnings.simplefilter("ignore")
-    if layout == "shared":
+    if layout in ("shared", "shared-sparse"):
         alpha = alpha_max(SharedData(X, Y), "l21") / 20
         fit = _peers.shared_l21_fitters(X, Y, alpha, [solver])[solver]
         warm(layout, solver, X, Y)

@@ -13,6 +13,7 @@ import sys
 import tempfile
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import _data, _harness, _peers
 
@@ -23,13 +24,22 @@ def cases(quick):
     if quick:
         shared = [(200, 1000, 5)]
         pertask = [(20, 50, 500)]
+        sparse = [(2000, 500, 3, 0.02)]
     else:
         shared = [(1000, 5000, 20), (2000, 10000, 20)]
         pertask = [(200, 100, 2000)]
+        sparse = [(20000, 5000, 10, 0.01)]
     out = []
     for n, d, T in shared:
         for solver in ("mtlreg", "sklearn", "skglm", "celer"):
             out.append({"layout": "shared", "shape": [n, d, T], "solver": solver, "order": "F"})
+    for n, d, T, density in sparse:
+        # coordinate descent reads a CSC matrix as it is and copies a CSR one to CSC
+        # (scikit-learn converts to CSC too, skglm reads either)
+        for solver, fmt in (("mtlreg", "CSC"), ("mtlreg", "CSR"), ("sklearn", "CSC"),
+                            ("skglm", "CSC")):
+            out.append({"layout": "shared-sparse", "shape": [n, d, T], "density": density,
+                        "solver": solver, "order": fmt})
     for T, n_t, d in pertask:
         # coordinate descent reads columns: a C-ordered X is copied once to column-major
         # order (as scikit-learn's MultiTaskLasso does), a Fortran-ordered one is not
@@ -50,15 +60,22 @@ def run(quick=False):
                 continue
             key = (case["layout"], tuple(case["shape"]), case["order"])
             if key not in made:
-                if case["layout"] == "shared":
-                    X, Y = _data.shared_l21(*case["shape"])
-                else:
-                    X, Y = _data.stack_tasks(*_data.pertask_synthetic(*case["shape"]))
                 stem = os.path.join(tmp, f"case{len(made)}")
-                np.save(stem + "_X.npy", np.asfortranarray(X) if case["order"] == "F"
-                        else np.ascontiguousarray(X))
+                if case["layout"] == "shared-sparse":
+                    X, Y = _data.shared_sparse(*case["shape"], case["density"])
+                    X = X.asformat(case["order"].lower())
+                    sp.save_npz(stem + "_X.npz", X, compressed=False)
+                    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+                else:
+                    if case["layout"] == "shared":
+                        X, Y = _data.shared_l21(*case["shape"])
+                    else:
+                        X, Y = _data.stack_tasks(*_data.pertask_synthetic(*case["shape"]))
+                    np.save(stem + "_X.npy", np.asfortranarray(X) if case["order"] == "F"
+                            else np.ascontiguousarray(X))
+                    x_bytes = X.nbytes
                 np.save(stem + "_Y.npy", Y)
-                made[key] = (stem, X.nbytes, Y.nbytes)
+                made[key] = (stem, x_bytes, Y.nbytes)
                 del X, Y
             stem, xb, yb = made[key]
             _harness.log(f"  memory {case['layout']} {case['shape']} {case['solver']}")
