@@ -34,14 +34,14 @@ def make_design(X, Y, n_obs, task_weights, fit_intercept, layout="auto", quadrat
 
     ``Y`` holds the (already encoded) targets, ``n_obs`` the number of observed
     entries of each task. Per-entry weights are task_weights[t] / n_t on
-    observed entries. For a ``quadratic`` loss (NumPy arithmetic only, no kernel
-    over the weights):
+    observed entries. For a ``quadratic`` loss:
 
     * with an intercept, each task's targets are centred on their mean, which the
       intercepts absorb (see ``intercept_of``): the gradient in W and the duality gap
       then no longer carry the rounding of targets far from zero;
     * on the full layout with every target observed, the weights are a read-only
-      view of one row (an (n, T) array fewer; the logistic kernels read flat arrays).
+      view of one row, an (n, T) array fewer for NumPy's arithmetic (the logistic
+      kernels read flat arrays); a kernel that takes them is handed a real array.
     """
     if layout == "auto":
         layout = "full" if n_obs.sum() >= STACKED_BELOW * Y.size else "stacked"
@@ -101,7 +101,10 @@ class FullDesign:
             per_task = task_weights / n_obs
             self.s = (np.broadcast_to(per_task, mask.shape) if weights_view
                       else np.repeat(per_task[None, :], self.n_samples, axis=0))
-            self.y = np.ascontiguousarray(Y, dtype=np.float64)  # never written: not copied
+            # never written, so not copied; but a read-only Y would reach the kernels as
+            # a new compiled signature
+            self.y = (Y if Y.dtype == np.float64 and Y.flags.c_contiguous
+                      and Y.flags.writeable else np.array(Y, dtype=np.float64, order="C"))
         else:
             self.s = np.where(mask, task_weights / n_obs, 0.0)
             self.y = np.where(mask, Y, 0.0)
@@ -426,6 +429,15 @@ def _sparse_weighted_squares(design, X, S, block_nnz=2**17):
     20,000 x 5,000 at 1 %, 60 % of a sparse L2,1 fit's allocations at peak).
     """
     stacked = design.layout != "full"
+    if not stacked and S.shape[0] and (S.strides[0] == 0 or np.all(S == S[0])):
+        # the same weights down every column (all targets observed): the columns' sums
+        # of squares serve every task, and a broadcast S is not copied by each product
+        return _sparse_squares(_OneTask(), X, np.ones((X.shape[0], 1)), block_nnz) * S[0]
+    return _sparse_squares(design, X, S, block_nnz)
+
+
+def _sparse_squares(design, X, S, block_nnz):
+    stacked = design.layout != "full"
     if not X.has_canonical_format:
         return _sparse_products(design, X.multiply(X), S, stacked)  # sums duplicates
     by_rows = X.format == "csr"
@@ -444,6 +456,13 @@ def _sparse_weighted_squares(design, X, S, block_nnz=2**17):
         else:
             out[lo:hi] = _sparse_products(design, block, S, stacked)
     return out
+
+
+class _OneTask:
+    """What ``_sparse_squares`` reads of a full-layout design with one task."""
+
+    layout = "full"
+    n_tasks = 1
 
 
 def _sparse_products(design, A, S, stacked, first_row=0):

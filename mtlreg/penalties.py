@@ -50,7 +50,8 @@ class _NormPenalty:
 
     @staticmethod
     def _row_thresholds(V, threshold):
-        return np.ascontiguousarray(np.broadcast_to(threshold, (V.shape[0], 1))[:, 0])
+        # a copy: a view of a broadcast array is read-only, a second compiled signature
+        return np.array(np.broadcast_to(threshold, (V.shape[0], 1))[:, 0], dtype=np.float64)
 
     def dual_scale(self, V):
         if self.l2 > 0.0:

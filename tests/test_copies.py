@@ -3,12 +3,14 @@
 import functools
 import importlib
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+import mtlreg
 from mtlreg import L21Regressor, LassoRegressor
 from mtlreg import _design as _design_module
 from mtlreg._base import build_design, check_targets
@@ -205,3 +207,45 @@ def test_fully_observed_squared_loss_keeps_targets_and_weights_uncopied():
     L21Regressor(alpha=0.05, fit_intercept=False, solver="bcd").fit(X, Y)
     L21Regressor(alpha=0.05, fit_intercept=False, solver="fista").fit(X, Y)
     np.testing.assert_array_equal(Y, Y_before)
+
+
+def _compiled_signatures():
+    from numba.core.registry import CPUDispatcher
+
+    out = set()
+    for name in ("mtlreg._kernels", "mtlreg._logistic", "mtlreg._vecmath",
+                 "mtlreg.solvers.bcd_dense"):
+        for attr, value in vars(importlib.import_module(name)).items():
+            if isinstance(value, CPUDispatcher):
+                out.update((attr, sig) for sig in value.signatures)
+    return out
+
+
+def test_views_and_read_only_targets_reach_kernels_as_real_arrays():
+    # read-only or broadcast arrays (the weights' view, a user's read-only Y, broadcast
+    # thresholds) are typed by Numba as other arrays: a second compiled version of a
+    # kernel, ~1-16 s on a cold cache. Fits of every kind on read-only targets.
+    from numba.core import types
+
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((60, 8))
+    Y = rng.standard_normal((60, 3))
+    Yc = np.sign(Y)
+    for A in (Y, Yc):
+        A.setflags(write=False)
+    before = _compiled_signatures()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for XX in (X, np.asfortranarray(X), sp.csr_matrix(X), sp.csc_matrix(X)):
+            for name in ("Lasso", "L21", "TraceNorm", "MeanRegularized"):
+                for fi in (True, False):
+                    reg = getattr(mtlreg, name + "Regressor")
+                    reg(alpha=0.05, fit_intercept=fi).fit(XX, Y)
+                    reg(alpha=0.05, fit_intercept=fi).fit(XX, Y[:, :1])
+                    getattr(mtlreg, name + "Classifier")(alpha=0.05, fit_intercept=fi).fit(XX, Yc)
+            L21Regressor(alpha=0.05, solver="fista").fit(XX, Y)
+            LassoRegressor(alpha=0.05, solver="bcd").fit(XX, Y)
+    new = _compiled_signatures() - before
+    odd = sorted((name, str(a)) for name, sig in new for a in sig
+                 if isinstance(a, types.Array) and (not a.mutable or a.layout == "A"))
+    assert not odd, odd

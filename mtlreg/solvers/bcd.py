@@ -68,12 +68,15 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
     Xc = _columns(design)
     if design.layout == "full":
         if sp.issparse(Xc):
+            # the design's weights may be a read-only broadcast view: a real array keeps
+            # the kernel's one compiled signature
+            S = np.ascontiguousarray(s) if s.flags.writeable else np.array(s, order="C")
             return lambda ws, active=NO_MASK: _kernels.bcd_epoch_csc(
-                Xc.data, Xc.indices, Xc.indptr, xbar, s, R, offset, W, lip, ws, l1, l21, l2,
+                Xc.data, Xc.indices, Xc.indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
                 active,
             )
         if per_task_weights:
-            s_task = np.ascontiguousarray(s[0])
+            s_task = np.array(s[0])  # writable, contiguous: one compiled signature
 
             def dense_observed(ws, active=NO_MASK):
                 # whole rows over several tasks go by blocks of rows (twice the flop
@@ -219,7 +222,7 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
                 and design.n_samples >= _BLOCK_MIN_SAMPLES else bcd_dense_observed)
         n_iter, crit, primal, converged = loop(
             _columns(design), np.asfortranarray(design.y), design.xbar,
-            np.ascontiguousarray(design.s[0]), R, offset, W, lip, l1, l21, l2,
+            np.array(design.s[0]), R, offset, W, lip, l1, l21, l2,
             thresholds["gap"], int(max_iter), int(p0), int(inner_check), int(anderson),
             _MAX_INNER_EPOCHS,
         )
