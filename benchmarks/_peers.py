@@ -9,6 +9,7 @@ import inspect
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 import mtlreg
 
@@ -202,4 +203,10 @@ def warm_up():
             np.zeros(T), np.zeros((12, T)), np.ones((12, T)), np.arange(12, dtype=np.int64),
             0.0, 0.1, 0.0, np.zeros((0, 0), dtype=np.uint8))
         for fit in shared_l21_fitters(X, Y, 0.05, ["skglm", "celer", "sklearn"]).values():
+            fit(1e-3)
+        # a sparse CSC X: its own kernels (celer fails on sparse X: left to the suite to
+        # report)
+        Xs = sp.random(60, 12, density=0.3, format="csc", random_state=0)
+        Ys = np.asarray(Xs @ rng.standard_normal((12, 3)))
+        for fit in shared_l21_fitters(Xs, Ys, 0.01, ["mtlreg", "skglm", "sklearn"]).values():
             fit(1e-3)
