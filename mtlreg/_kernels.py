@@ -650,9 +650,14 @@ def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
 @njit(cache=True)
 def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
                   active):
-    """One epoch over the rows ``ws`` of a CSC design; R is row-major here."""
+    """One epoch over the rows ``ws`` of a CSC design; R is row-major here.
+
+    S holds a weight per entry of R, or one row of weights that every row shares
+    (all targets observed: no array of R's size, and the same compiled signature).
+    """
     n_tasks = W.shape[1]
     n_samples = R.shape[0]
+    step = 0 if S.shape[0] == 1 else 1
     w_row = np.empty(n_tasks)
     lipj = np.empty(n_tasks)
     new = np.empty(n_tasks)
@@ -661,7 +666,7 @@ def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21
     sum_s = np.zeros(n_tasks)
     for i in range(n_samples):
         for t in range(n_tasks):
-            sum_s[t] += S[i, t]
+            sum_s[t] += S[i * step, t]
     for jj in range(ws.shape[0]):
         j = ws[jj]
         for t in range(n_tasks):
@@ -670,7 +675,7 @@ def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21
             i = indices[k]
             xij = data[k]
             for t in range(n_tasks):
-                grad[t] += S[i, t] * xij * R[i, t]
+                grad[t] += S[i * step, t] * xij * R[i, t]
         if _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta,
                      active):
             for k in range(indptr[j], indptr[j + 1]):

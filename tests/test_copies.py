@@ -14,7 +14,7 @@ import mtlreg
 from mtlreg import L21Regressor, LassoRegressor
 from mtlreg import _design as _design_module
 from mtlreg._base import build_design, check_targets
-from mtlreg.solvers.bcd import _columns
+from mtlreg.solvers.bcd import NO_MASK, _columns
 
 # the module, not the function mtlreg.solvers re-exports under the same name
 bcd_module = importlib.import_module("mtlreg.solvers.bcd")
@@ -249,3 +249,27 @@ def test_views_and_read_only_targets_reach_kernels_as_real_arrays():
     odd = sorted((name, str(a)) for name, sig in new for a in sig
                  if isinstance(a, types.Array) and (not a.mutable or a.layout == "A"))
     assert not odd, odd
+
+
+def test_csc_epochs_read_one_row_of_shared_weights():
+    # all targets observed: the CSC epochs read the weights' one row instead of an
+    # array of R's size, with the same result to the last bit
+    from mtlreg import _kernels
+
+    rng = np.random.default_rng(10)
+    n, d, T = 50, 9, 3
+    X = sp.random(n, d, density=0.4, format="csc", random_state=rng)
+    s_row = rng.random((1, T)) + 0.5
+    R0 = rng.standard_normal((n, T))
+    xbar = rng.random((d, T))
+    lip = 1.0 + np.repeat(np.asarray(X.power(2).sum(axis=0)).T, T, axis=1)
+    out = []
+    for S in (s_row, np.repeat(s_row, n, axis=0)):
+        R, W, offset = R0.copy(), np.zeros((d, T)), np.full(T, 0.3)
+        for _ in range(3):
+            _kernels.bcd_epoch_csc(X.data, X.indices, X.indptr, xbar, S, R, offset, W, lip,
+                                   np.arange(d), 0.0, 0.05, 0.0, NO_MASK)
+        out.append((W, R))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    assert np.any(out[0][0] != 0.0)

@@ -68,9 +68,9 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
     Xc = _columns(design)
     if design.layout == "full":
         if sp.issparse(Xc):
-            # the design's weights may be a read-only broadcast view: a real array keeps
-            # the kernel's one compiled signature
-            S = np.ascontiguousarray(s) if s.flags.writeable else np.array(s, order="C")
+            # the design's weights may be a read-only broadcast of one row: that row, as
+            # a real array (a view would be a second compiled signature)
+            S = np.array(s[:1]) if s.strides[0] == 0 else np.ascontiguousarray(s)
             return lambda ws, active=NO_MASK: _kernels.bcd_epoch_csc(
                 Xc.data, Xc.indices, Xc.indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
                 active,
