@@ -99,7 +99,9 @@ def run(quick=False):
             "ru_maxrss after the fit; fit_overhead = peak - rss_before. L21 at alpha_max/20, "
             "tol 1e-4 (NumPy FISTA: relative objective change 1e-6). Shared: X in Fortran "
             "order; per-task: mtlreg gets the stacked X (C or Fortran order, column "
-            "'order') with NaN-padded Y, the NumPy FISTA the per-task lists (C order)."
+            "'order') with NaN-padded Y, the NumPy FISTA the per-task lists (C order). "
+            "Shared-sparse: X in CSC or CSR format (column 'order'), its size the bytes of "
+            "its values and index arrays."
         ),
         "cases": res,
     }

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from .. import _kernels
 from .._blas import SMALL_PRODUCT, product_flops
-from .._design import column_curvature, column_major_rows, matmul
+from .._design import column_blocks, column_curvature, column_major_rows, gathered_rows, matmul
 from ._problem import result
 from .bcd_dense import bcd_dense_observed, bcd_dense_observed_blocks
 
@@ -309,9 +309,14 @@ def _extrapolate(design, loss, penalty, W, b, R, offset, mask, history):
     ``history`` holds (W, R, offset) snapshots; R and offset may be None, in
     which case the extrapolated point's residual costs one product.
     """
-    iterates = np.array([h[0].ravel() for h in history])
-    U = np.diff(iterates, axis=0)
-    G = U @ U.T
+    # the differences of successive iterates, without a stacked copy of the iterates
+    # (it and the differences were 0.23x the data on top of a 1,000 x 5,000 x 20 fit)
+    U = [h[0] - g[0] for g, h in zip(history[:-1], history[1:], strict=True)]
+    G = np.empty((len(U), len(U)))
+    for i in range(len(U)):
+        for j in range(i + 1):
+            G[i, j] = G[j, i] = np.vdot(U[i], U[j])
+    del U
     try:
         c = np.linalg.solve(G + 1e-12 * np.trace(G) * np.eye(len(G)), np.ones(len(G)))
     except np.linalg.LinAlgError:
@@ -319,7 +324,9 @@ def _extrapolate(design, loss, penalty, W, b, R, offset, mask, history):
     if not np.isfinite(c).all() or c.sum() == 0.0:
         return
     c /= c.sum()
-    W_acc = (c @ iterates[1:]).reshape(W.shape)
+    W_acc = c[0] * history[1][0]
+    for ck, h in zip(c[1:], history[2:], strict=True):
+        W_acc += ck * h[0]
     y, s = design.y, design.s
     if history[0][1] is not None:
         # the residual is affine in W and the weights sum to one
@@ -364,9 +371,11 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
         V = V_full[ws]
     elif design.layout == "full":
         # centring drops out of the working-set gradient as rho sums to 0 per task
-        V = matmul(design.X[:, ws].T, srho)
+        V = gathered_rows(design.n_tasks, column_blocks(design.X, ws),
+                          lambda b: matmul(design.X[:, b].T, srho))
     else:
-        V = design._rmatvec_with(design.Xs[:, ws], srho)
+        V = gathered_rows(design.n_tasks, column_blocks(design.Xs, ws),
+                          lambda b: design._rmatvec_with(design.Xs[:, b], srho))
     if active.size:
         V = np.where(active[ws] != 0, V, 0.0)
     z = design.y - rho
