@@ -73,19 +73,18 @@ _GEMV_MAX_COLUMNS = 3
 # a product with a subset of X's columns gathers them (a copy) a block of about this
 # many bytes at a time: the whole subset, up to half of X, was most of a dense shared
 # fit's memory overhead (0.53x the data on 1,000 x 5,000 x 20). Each block's product
-# passes once more over an (n, T) array, so a block also holds at least
-# _GATHER_OUTPUTS times that array's bytes and _GATHER_MIN_COLUMNS columns (on
-# 600,000 x 400 x 20, one-column blocks made X W 28x slower, 64-column ones 1.3x; on a
-# CSC X of 200,000 x 5,000 at 1 %, 10 tasks, blocks of 4 MB 1.12x)
+# passes over an (n, T) output once more (about 2T / block columns of the gather's
+# traffic, dense), so a block also holds at least _GATHER_OUTPUTS times the output's
+# bytes (on 600,000 x 400 x 20, one-column blocks made X W 28x slower, 64-column
+# ones 1.3x)
 _GATHER_BYTES = 2**22
-_GATHER_OUTPUTS = 4
-_GATHER_MIN_COLUMNS = 256
+_GATHER_OUTPUTS = 16
 
 
 def column_blocks(X, cols, n_tasks):
-    """``cols`` in consecutive pieces for products with ``n_tasks`` columns (see
-    _GATHER_BYTES); one piece for a CSR matrix, whose column slices read all of its
-    entries whatever their number."""
+    """``cols`` in consecutive pieces for products with ``n_tasks`` columns, 1 for the
+    stacked layout's vectors (see _GATHER_BYTES); one piece for a CSR matrix, whose
+    column slices read all of its entries whatever their number."""
     if sp.issparse(X) and X.format != "csc":
         return [cols] if len(cols) else []
     if sp.issparse(X):
@@ -93,7 +92,7 @@ def column_blocks(X, cols, n_tasks):
     else:
         per_column = 8.0 * X.shape[0]
     budget = max(_GATHER_BYTES, _GATHER_OUTPUTS * 8.0 * X.shape[0] * n_tasks)
-    step = max(_GATHER_MIN_COLUMNS, int(budget // max(per_column, 1.0)))
+    step = max(1, int(budget // max(per_column, 1.0)))
     return [cols[k:k + step] for k in range(0, len(cols), step)]
 
 

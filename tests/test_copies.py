@@ -306,7 +306,6 @@ def test_column_gathers_by_blocks_give_the_same_fit(layout, solver, sparse, monk
         return out
 
     monkeypatch.setattr(_design_module, "_GATHER_BYTES", 8 * X.shape[0] * 2)
-    monkeypatch.setattr(_design_module, "_GATHER_MIN_COLUMNS", 1)
     monkeypatch.setattr(_design_module, "_GATHER_OUTPUTS", 0)
     monkeypatch.setattr(_design_module, "column_blocks", counted)
     monkeypatch.setattr(bcd_module, "column_blocks", counted)

@@ -374,7 +374,7 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
         V = gathered_rows(design.n_tasks, column_blocks(design.X, ws, design.n_tasks),
                           lambda b: matmul(design.X[:, b].T, srho))
     else:
-        V = gathered_rows(design.n_tasks, column_blocks(design.Xs, ws, design.n_tasks),
+        V = gathered_rows(design.n_tasks, column_blocks(design.Xs, ws, 1),
                           lambda b: design._rmatvec_with(design.Xs[:, b], srho))
     if active.size:
         V = np.where(active[ws] != 0, V, 0.0)
