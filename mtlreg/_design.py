@@ -112,6 +112,20 @@ def matmul(A, B):
     return out
 
 
+# values per block of a reduction over (n, T) arrays: few enough that its temporaries
+# are small beside the arrays, many enough that a block's NumPy calls cost little
+# beside their arithmetic
+_ROW_BLOCK_VALUES = 2**16
+
+
+def row_blocks(a):
+    """Slices of ``a``'s leading rows (entries, when 1-D) of about ``_ROW_BLOCK_VALUES``
+    values each, for reductions whose temporaries would otherwise be a's size."""
+    n = a.shape[0]
+    rows = max(1, _ROW_BLOCK_VALUES * n // max(a.size, 1))
+    return [slice(i, i + rows) for i in range(0, n, rows)] or [slice(0, 0)]
+
+
 class FullDesign:
     layout = "full"
 
@@ -162,7 +176,7 @@ class FullDesign:
         else:
             Z = matmul(self.X, W)
         if self.fit_intercept:
-            Z = Z - np.einsum("jt,jt->t", self.xbar, W)
+            Z -= np.einsum("jt,jt->t", self.xbar, W)  # Z is a new array
         return Z
 
     def adjoint(self, G):
@@ -182,6 +196,13 @@ class FullDesign:
 
     def task_sum(self, G):
         return G.sum(axis=0)
+
+    def task_sum_of(self, terms, *arrays):
+        """``task_sum(terms(*arrays))``, over blocks of rows."""
+        out = np.zeros(self.n_tasks)
+        for b in row_blocks(arrays[0]):
+            out += terms(*(a[b] for a in arrays)).sum(axis=0)
+        return out
 
     def zeros(self):
         return np.zeros((self.n_samples, self.n_tasks))
@@ -330,6 +351,15 @@ class StackedDesign:
 
     def task_sum(self, g):
         return _kernels.segment_sum(np.ascontiguousarray(g, dtype=np.float64), self.ptr)
+
+    def task_sum_of(self, terms, *arrays):
+        """``task_sum(terms(*arrays))``, over blocks of entries (each block's sums go
+        by the task boundaries clipped to it)."""
+        out = np.zeros(self.n_tasks)
+        for b in row_blocks(arrays[0]):
+            ptr = np.clip(self.ptr, b.start, b.stop) - b.start
+            out += _kernels.segment_sum(terms(*(a[b] for a in arrays)), ptr)
+        return out
 
     def zeros(self):
         return np.zeros(self.ptr[-1])

@@ -9,9 +9,11 @@ import pytest
 import scipy.sparse as sp
 
 import mtlreg
+from mtlreg import _design as _design_module
 from mtlreg import _kernels
 from mtlreg._base import build_problem, check_targets
 from mtlreg._design import lipschitz
+from mtlreg.losses import LogisticLoss, SquaredLoss
 from mtlreg.penalties import L1Penalty, L21Penalty, MeanRegularizedPenalty, TraceNormPenalty
 from mtlreg.solvers import bcd, fista, newton_cg, prox_newton
 
@@ -203,6 +205,82 @@ def test_layouts_agree_on_the_uncentred_objective(loss):
             total += np.mean(np.log1p(np.exp(-Yenc[obs, t] * Z[obs, t])))
     total += 0.2 * np.sqrt((W**2).sum(axis=1)).sum()
     np.testing.assert_allclose(values, [total, total], rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", ["C", "F", "1-D", "broadcast weights"])
+def test_squared_loss_sums_by_blocks(shape, monkeypatch):
+    # the sums go over blocks of rows (entries) so that their temporaries stay small:
+    # blocks of 7 values here, against the formulas on whole arrays
+    monkeypatch.setattr(_design_module, "_ROW_BLOCK_VALUES", 7)
+    rng = np.random.default_rng(11)
+    dims = (40,) if shape == "1-D" else (40, 3)
+    y, z, r = (rng.standard_normal(dims) for _ in range(3))
+    s = rng.random(dims) * (rng.random(dims) < 0.7)  # unobserved entries weigh 0
+    if shape == "F":
+        y, s, z, r = (np.asfortranarray(a) for a in (y, s, z, r))
+    elif shape == "broadcast weights":
+        s = np.broadcast_to(rng.random(3), dims)
+    assert len(_design_module.row_blocks(y)) > 1
+    loss = SquaredLoss()
+    value = 0.5 * np.sum(s * (z - y) ** 2)
+    np.testing.assert_allclose(loss.value(y, s, z), value, rtol=1e-14)
+    np.testing.assert_allclose(loss.residual_value(s, y - z), value, rtol=1e-14)
+    np.testing.assert_allclose(loss.residual_value(s, r), 0.5 * np.sum(s * r**2), rtol=1e-14)
+    v, g = loss.value_and_grad(y, s, z)
+    np.testing.assert_allclose(v, value, rtol=1e-14)
+    np.testing.assert_array_equal(g, loss.grad(y, s, z))
+    z_work = z.copy(order="K")
+    v_in, g_in = loss.value_and_grad(y, s, z_work, out=z_work)  # into z's own array
+    assert g_in is z_work and v_in == v
+    np.testing.assert_array_equal(g_in, g)
+    pos = s > 0
+    conjugate = np.sum(r[pos] ** 2 / (2 * s[pos]) + r[pos] * y[pos])
+    np.testing.assert_allclose(loss.conjugate(y, s, r), conjugate, rtol=1e-13)
+
+
+@pytest.mark.parametrize("layout", ["full", "stacked"])
+def test_task_sums_by_blocks(layout, monkeypatch):
+    X, Y = _data("missing", "squared", n=50)
+    design = _problem(X, Y, "squared", L1Penalty(0.1), True, [1.0, 2.0, 0.5], layout).design
+    Z = design.forward(np.random.default_rng(12).standard_normal((6, 3)))
+    ref = design.task_sum(design.s * (design.y - Z))
+    monkeypatch.setattr(_design_module, "_ROW_BLOCK_VALUES", 7)  # blocks across tasks
+    got = design.task_sum_of(lambda s, y, z: s * (y - z), design.s, design.y, Z)
+    np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-15)
+
+
+def test_logistic_gradient_into_z():
+    X, Y = _data("missing", "logistic")
+    loss = LogisticLoss()
+    design = _problem(X, Y, "logistic", L1Penalty(0.1)).design
+    z = design.forward(np.random.default_rng(13).standard_normal((6, 3)))
+    v, g = loss.value_and_grad(design.y, design.s, z)
+    for order in "CF":
+        z_work = z.copy(order=order)
+        v_in, g_in = loss.value_and_grad(design.y, design.s, z_work, out=z_work)
+        # written into z where a flat view of it can be (C order), else a new array
+        assert (g_in is z_work) == (order == "C") and v_in == v
+        np.testing.assert_array_equal(g_in, g)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("kind", ["shared", "missing", "per_task"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_criterion_with_overwritten_product(loss, kind, fit_intercept):
+    X, Y = _data(kind, loss, seed=7)
+    prob = _problem(X, Y, loss, L21Penalty(0.05), fit_intercept)
+    rng = np.random.default_rng(8)
+    W, b = rng.standard_normal((6, 3)), rng.standard_normal(3)
+    zW = prob.design.forward(W)
+    kept = zW.copy()
+    ref = prob.criterion(W, b, 1.0)
+    given = prob.criterion(W, b, 1.0, zW=zW)
+    np.testing.assert_array_equal(zW, kept)  # the caller's product, left as it was
+    work = prob.criterion(W, b, 1.0, zW=zW, overwrite_zW=True)
+    for got in (given, work):
+        assert got[0] == pytest.approx(ref[0], rel=1e-12, abs=1e-15) and got[1] == ref[1]
+        for a, c in zip(got[2:], ref[2:], strict=True):
+            np.testing.assert_allclose(a, c, rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("layout", ["full", "stacked"])

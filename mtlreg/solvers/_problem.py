@@ -36,21 +36,31 @@ class Problem:
         gb = d.task_sum(G) if self.fit_intercept else np.zeros(d.n_tasks)
         return d.adjoint(G), gb
 
-    def criterion(self, W, b, lipschitz, zW=None, V=None):
+    def criterion(self, W, b, lipschitz, zW=None, V=None, overwrite_zW=False):
         """Stopping measure at W with the intercepts refitted.
 
         Returns (value, kind, b_best, primal, V) where kind is "gap" for a
         duality gap or "grad" for the proximal gradient mapping norm, and V
         is minus the datafit's gradient in W (for working sets). A caller
         that already holds V at this W passes it in: on a centred design it
-        does not depend on the intercepts.
+        does not depend on the intercepts. With ``overwrite_zW``, the given
+        product's array is used as work space.
         """
         d, loss, pen = self.design, self.loss, self.penalty
+        own = zW is None or overwrite_zW
         if zW is None:
             zW = d.forward(W)
         b = self.best_intercept(zW, b)
-        z = zW + d.expand(b) if self.fit_intercept else zW  # (b = 0: no copy)
-        value, theta = loss.value_and_grad(d.y, d.s, z)
+        z = zW
+        if self.fit_intercept:
+            if own:
+                z += d.expand(b)
+            else:
+                z = zW + d.expand(b)
+                own = True
+        del zW
+        # the gradient goes into z's array when it is ours: one (n, T) array fewer
+        value, theta = loss.value_and_grad(d.y, d.s, z, out=z if own else None)
         del z
         primal = value + pen.value(W)
         if V is None:

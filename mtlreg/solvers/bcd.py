@@ -208,7 +208,13 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     else:
         zW, V_known = design.forward(W), None
     b = problem.best_intercept(zW, b0)
-    R = np.where(mask, design.y - zW - design.expand(b), 0.0)
+    all_observed = bool(np.all(mask))
+    observed = None if all_observed else mask
+    R = design.y - zW
+    del zW  # not kept through the solve: the residual gives it without a product
+    R -= design.expand(b)
+    if observed is not None:
+        R[~mask] = 0.0
     if design.layout == "full" and not sp.issparse(design.X):
         # the dense kernels sweep the residual task by task
         R = np.asfortranarray(R)
@@ -227,7 +233,6 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
             _MAX_INNER_EPOCHS,
         )
         return result(W, b, n_iter, crit, "gap", converged, primal)
-    all_observed = bool(np.all(mask))
     epoch = epoch_function(design, design.s, design.xbar, R, offset, W, lip, l1, l21, l2,
                            per_task_weights=all_observed)
 
@@ -243,12 +248,10 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     row_flops = 4.0 * max(product_flops(design), 1.0) / max(design.n_features, 1)
     converged = False
     while True:
-        # the maintained residual gives X W without a product: rho = y - b - zW
-        zW = design.y - design.expand(b)
-        zW -= R + design.expand(offset)
-        if not all_observed:
-            zW[~mask] = 0.0
-        crit, kind, b, primal, V = problem.criterion(W, b, lip_global, zW=zW, V=V_known)
+        b_checked = b
+        crit, kind, b, primal, V = problem.criterion(
+            W, b, lip_global, zW=_product(design, R, offset, b, observed), V=V_known,
+            overwrite_zW=True)
         if verbose:
             print(f"bcd epoch {n_iter:6d}  objective {primal:.10e}  {kind} {crit:.3e}")
         if crit <= thresholds[kind]:
@@ -258,7 +261,6 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
             break
         ws, ws_size, active = working_set(penalty, W, V, l1 + l21, ws_size, p0,
                                           separable=l21 == 0.0)
-        zW = None  # an (n, T) array the epochs make stale: not kept through them
         target = 0.3 * crit
         # on small working sets, run enough epochs between checks to amortise them
         # (an entry epoch costs its active entries, a row epoch its rows)
@@ -287,27 +289,53 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
                     history.append((W.copy(), R.copy(order="K"), offset.copy())
                                    if keep_residuals else (W.copy(), None, None))
                     if len(history) == anderson + 1:
-                        _extrapolate(design, loss, penalty, W, b, R, offset, mask, history)
+                        _extrapolate(design, loss, penalty, W, b, R, offset, observed,
+                                     history)
                         history = []
                 if n_iter >= max_iter:
                     break
-            inner, V_known = _restricted_gap(design, loss, penalty, W, R, offset, mask, ws,
-                                             active)
+            inner, V_known = _restricted_gap(design, loss, penalty, W, R, offset, observed,
+                                             ws, active)
             if inner <= target:
                 break
         ws_size *= 2
-    cache["bcd_end"] = (W.copy(), zW, V)
+    cache["bcd_end"] = (W.copy(), _product(design, R, offset, b_checked, observed), V)
     # residual bookkeeping drifts by rounding only (along a path, from solve to solve:
     # 1.5e-8 after 100 alphas on targets of 1e6, measured), and only the gap sees it:
     # the returned model is exact
     return result(W, b, n_iter, crit, kind, converged, primal)
 
 
+def _product(design, R, offset, b, mask):
+    """X W from the maintained residual, without a product: y - b - R - offset, zero
+    where ``mask`` (None: every entry observed) is False."""
+    zW = design.y - design.expand(b)
+    zW -= R
+    if offset.any():
+        zW -= design.expand(offset)
+    if mask is not None:
+        zW[~mask] = 0.0
+    return zW
+
+
+def _residual(design, R, offset, mask):
+    """rho = y - z at the current point: the maintained residual R plus the intercepts'
+    drift ``offset``, zero where ``mask`` (None: every entry observed) is False. R
+    itself when there is nothing to add or clear; the caller does not write to it."""
+    if mask is None and not offset.any():
+        return R
+    rho = R + design.expand(offset)
+    if mask is not None:
+        rho[~mask] = 0.0
+    return rho
+
+
 def _extrapolate(design, loss, penalty, W, b, R, offset, mask, history):
     """Anderson extrapolation of the last iterates, kept if it lowers the objective.
 
     ``history`` holds (W, R, offset) snapshots; R and offset may be None, in
-    which case the extrapolated point's residual costs one product.
+    which case the extrapolated point's residual costs one product. ``mask``
+    holds the observed entries, None when all are.
     """
     # the differences of successive iterates, without a stacked copy of the iterates
     # (it and the differences were 0.23x the data on top of a 1,000 x 5,000 x 20 fit)
@@ -328,17 +356,23 @@ def _extrapolate(design, loss, penalty, W, b, R, offset, mask, history):
     for ck, h in zip(c[1:], history[2:], strict=True):
         W_acc += ck * h[0]
     y, s = design.y, design.s
+    # first, so that the current point's residual (a copy with intercepts or missing
+    # targets) is gone before the extrapolated one is built
+    now = loss.residual_value(s, _residual(design, R, offset, mask)) + penalty.value(W)
     if history[0][1] is not None:
         # the residual is affine in W and the weights sum to one
         R_acc = sum(ck * h[1] for ck, h in zip(c, history[1:], strict=True))
         offset_acc = sum(ck * h[2] for ck, h in zip(c, history[1:], strict=True))
-        rho_acc = np.where(mask, R_acc + design.expand(offset_acc), 0.0)
+        rho_acc = _residual(design, R_acc, offset_acc, mask)
     else:
-        rho_acc = np.where(mask, y - design.expand(b) - design.forward(W_acc), 0.0)
+        # in place: one array of Y's shape
+        rho_acc = design.forward(W_acc)
+        np.subtract(y, rho_acc, out=rho_acc)
+        rho_acc -= design.expand(b)
+        if mask is not None:
+            rho_acc[~mask] = 0.0
         R_acc, offset_acc = rho_acc, 0.0
-    rho_now = np.where(mask, R + design.expand(offset), 0.0)
-    now = loss.value(y, s, y - rho_now) + penalty.value(W)
-    acc = loss.value(y, s, y - rho_acc) + penalty.value(W_acc)
+    acc = loss.residual_value(s, rho_acc) + penalty.value(W_acc)
     if acc < now:
         W[...] = W_acc
         R[...] = R_acc
@@ -348,15 +382,19 @@ def _extrapolate(design, loss, penalty, W, b, R, offset, mask, history):
 def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MASK):
     """Duality gap of the problem restricted to the working-set rows (entries, with
     a non-empty ``active`` mask: the others are held at zero, so their gradient
-    does not enter the dual).
+    does not enter the dual). ``mask`` holds the observed entries, None when all are.
 
     Returns the gap and, when it was cheaper to compute minus the gradient
     for all rows than to gather the working set's columns, that full
     gradient (the outer criterion at the same point then reuses it), else None.
     """
     s = design.s
-    rho = np.where(mask, R + design.expand(offset), 0.0)
-    srho = s * rho  # minus the dual point theta, scaled in place at the end
+    rho = _residual(design, R, offset, mask)
+    primal = loss.residual_value(s, rho) + penalty.value(W[ws])
+    # minus the dual point theta, scaled in place at the end; in rho's array when
+    # that is a copy of R
+    srho = s * rho if rho is R else np.multiply(rho, s, out=rho)
+    del rho
     V_full = None
     Xc = _columns(design)
     if active.size and isinstance(Xc, np.ndarray) and 3 * int(active.sum()) < active.size:
@@ -378,10 +416,6 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
                           lambda b: design._rmatvec_with(design.Xs[:, b], srho))
     if active.size:
         V = np.where(active[ws] != 0, V, 0.0)
-    z = design.y - rho
-    del rho
-    primal = loss.value(design.y, s, z) + penalty.value(W[ws])
-    del z
     kappa = penalty.dual_scale(V)
     if kappa is None:
         return np.inf, V_full
