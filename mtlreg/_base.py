@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._blas import blas_threads_for
-from ._design import centred_intercept, intercept_of, make_design
+from ._design import centred_intercept, intercept_of, make_design, writable_view
 from ._observed import count_observed, encode_binary, observed_entries
 from ._param_validation import (
     ArrayLike,
@@ -61,6 +61,11 @@ def check_targets(Y, n_samples, classification, name="Y"):
         ensure_all_finite=False,
         input_name=name,
     )
+    # the scans below and the solvers' kernels are compiled for writable arrays: a
+    # read-only Y is viewed as writable where its memory is, else copied
+    Y = writable_view(Y)
+    if not Y.flags.writeable:
+        Y = np.array(Y)
     if Y.ndim == 1:
         Y = Y.reshape(-1, 1)
     if Y.ndim != 2:

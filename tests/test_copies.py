@@ -6,6 +6,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
@@ -239,7 +240,7 @@ def _compiled_signatures():
     from numba.core.registry import CPUDispatcher
 
     out = set()
-    for name in ("mtlreg._kernels", "mtlreg._logistic", "mtlreg._vecmath",
+    for name in ("mtlreg._kernels", "mtlreg._logistic", "mtlreg._vecmath", "mtlreg._observed",
                  "mtlreg.solvers.bcd_dense"):
         for attr, value in vars(importlib.import_module(name)).items():
             if isinstance(value, CPUDispatcher):
@@ -247,10 +248,28 @@ def _compiled_signatures():
     return out
 
 
+def _read_only_view(a):
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+def test_writable_view():
+    a = np.arange(6.0).reshape(2, 3).copy()
+    view = _read_only_view(a)  # what pandas 3 gives for a DataFrame's values
+    got = _design_module.writable_view(view)
+    assert got.flags.writeable and np.shares_memory(got, a) and not view.flags.writeable
+    assert _design_module.writable_view(a) is a
+    a.setflags(write=False)  # read-only memory itself: left as it is
+    assert _design_module.writable_view(a) is a
+    assert not _design_module.writable_view(_read_only_view(a)).flags.writeable
+
+
 def test_views_and_read_only_targets_reach_kernels_as_real_arrays():
     # read-only or broadcast arrays (the weights' view, a user's read-only Y, broadcast
-    # thresholds) are typed by Numba as other arrays: a second compiled version of a
-    # kernel, ~1-16 s on a cold cache. Fits of every kind on read-only targets.
+    # thresholds, pandas 3's read-only views of a DataFrame's values) are typed by Numba
+    # as other arrays: a second compiled version of a kernel, ~1-16 s on a cold cache.
+    # Fits of every kind on read-only targets, and on read-only views of X.
     from numba.core import types
 
     rng = np.random.default_rng(9)
@@ -262,7 +281,8 @@ def test_views_and_read_only_targets_reach_kernels_as_real_arrays():
     before = _compiled_signatures()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for XX in (X, np.asfortranarray(X), sp.csr_matrix(X), sp.csc_matrix(X)):
+        for XX in (X, np.asfortranarray(X), sp.csr_matrix(X), sp.csc_matrix(X),
+                   _read_only_view(X), _read_only_view(np.asfortranarray(X))):
             for name in ("Lasso", "L21", "TraceNorm", "MeanRegularized"):
                 for fi in (True, False):
                     reg = getattr(mtlreg, name + "Regressor")
@@ -271,6 +291,11 @@ def test_views_and_read_only_targets_reach_kernels_as_real_arrays():
                     getattr(mtlreg, name + "Classifier")(alpha=0.05, fit_intercept=fi).fit(XX, Yc)
             L21Regressor(alpha=0.05, solver="fista").fit(XX, Y)
             LassoRegressor(alpha=0.05, solver="bcd").fit(XX, Y)
+        # a DataFrame, and read-only views of writable targets (pandas 3 gives both)
+        L21Regressor(alpha=0.05).fit(pd.DataFrame(X), pd.DataFrame(Y))
+        Yv = _read_only_view(np.array(Y))
+        L21Regressor(alpha=0.05).fit(_read_only_view(X), Yv)
+        LassoRegressor(alpha=0.05, solver="fista").fit(X, Yv[:, 0])
     new = _compiled_signatures() - before
     odd = sorted((name, str(a)) for name, sig in new for a in sig
                  if isinstance(a, types.Array) and (not a.mutable or a.layout == "A"))
