@@ -135,6 +135,20 @@ def test_unsorted_csc_is_copied_and_left_unchanged():
     np.testing.assert_array_equal(X_unsorted.indices, before)
 
 
+def _peak_allocations(est, X, Y):
+    """Bytes allocated at the peak of ``est.fit(X, Y)``, after a warm-up fit on 100 rows
+    (kernels compiled and modules imported before the measurement)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X[:100], Y[:100])
+    tracemalloc.start()
+    try:
+        est.fit(X, Y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("est", [L21Regressor(alpha=0.01), LassoRegressor(alpha=0.01),
                                  L21Regressor(alpha=0.01, fit_intercept=False)])
 def test_sparse_fit_allocates_no_copy_of_x(est):
@@ -145,13 +159,7 @@ def test_sparse_fit_allocates_no_copy_of_x(est):
     X = sp.random(n, d, density=0.02, format="csc", random_state=rng)
     Y = np.asarray(X[:, :5] @ rng.standard_normal((5, T))) + 0.1 * rng.standard_normal((n, T))
     x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    est.fit(X[:100], Y[:100])  # compiled and imported before the measurement
-    tracemalloc.start()
-    try:
-        est.fit(X, Y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak_allocations(est, X, Y)
     assert peak < 0.5 * x_bytes, f"{peak / 2**20:.2f} MB at peak, X {x_bytes / 2**20:.2f} MB"
 
 
@@ -167,15 +175,7 @@ def test_sparse_fit_holds_two_arrays_of_targets(est):
     n, d, T = 40000, 100, 20
     X = sp.random(n, d, density=0.002, format="csc", random_state=rng)
     Y = np.asarray(X[:, :5] @ rng.standard_normal((5, T))) + 0.1 * rng.standard_normal((n, T))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a warm-up fit: compiled before the measurement
-        est.fit(X[:100], Y[:100])
-    tracemalloc.start()
-    try:
-        est.fit(X, Y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak_allocations(est, X, Y)
     assert est.n_iter_ > 1
     bound = 2.75 + est.fit_intercept
     assert peak < bound * Y.nbytes, f"{peak / Y.nbytes:.2f} times Y at peak"
