@@ -32,7 +32,9 @@ def check_targets(Y, n_samples, classification, name="Y"):
     a list of the two labels of each task (None for regression) and n_obs the
     number of observed targets of each task (which ``build_design`` takes,
     sparing a second scan of Y). The returned Y may be the caller's own array
-    (float targets, or labels that already are -1 and +1): never write into it.
+    (float targets, or labels that already are -1 and +1), or a writable view of one
+    the caller marked read-only: never write into it. A Y in read-only memory (a
+    read-only memmap) is copied.
     """
     if Y is None:
         raise ValueError(

@@ -277,6 +277,7 @@ def test_criterion_with_overwritten_product(loss, kind, fit_intercept):
     given = prob.criterion(W, b, 1.0, zW=zW)
     np.testing.assert_array_equal(zW, kept)  # the caller's product, left as it was
     work = prob.criterion(W, b, 1.0, zW=zW, overwrite_zW=True)
+    assert not np.array_equal(zW, kept)  # used as work space: one array fewer
     for got in (given, work):
         assert got[0] == pytest.approx(ref[0], rel=1e-12, abs=1e-15) and got[1] == ref[1]
         for a, c in zip(got[2:], ref[2:], strict=True):
