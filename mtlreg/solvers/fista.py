@@ -91,7 +91,8 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
             scale = next_scale
             LW, Lb, L = scale * LW0, scale * Lb0, scale * L0
         zfull = zy + design.expand(yb)
-        f_y, G = loss.value_and_grad(y_obs, s, zfull)
+        f_y, G = loss.value_and_grad(y_obs, s, zfull, out=zfull)  # zfull is not needed
+        del zfull
         gW = gradient.in_W(G, hy, yb)
         gb = design.task_sum(G) if fit_b else np.zeros_like(yb)
         while True:
@@ -134,7 +135,10 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
         dx += nW
         yW = dx  # nW + beta (nW - xW), without temporaries of W's size
         yb = nb + beta * (nb - xb)
-        zy = zn + beta * (zn - zx)
+        # zy = zn + beta (zn - zx) in zy's own array (a copy of zx at first)
+        np.subtract(zn, zx, out=zy)
+        zy *= beta
+        zy += zn
         hy = gradient.extrapolate(hn, hx, beta)
         xW, xb, zx, hx, t = nW, nb, zn, hn, t_next
 
