@@ -36,8 +36,8 @@ def writable_view(a):
     types a read-only array apart from a writable one, so every kernel it reached
     would compile a second version (measured: an L2,1 fit of a DataFrame after one of
     the same NumPy arrays, 8.8 s on a cold cache, 0.03 s with the view). Nothing here
-    writes into X or Y. Memory that is read-only itself (a
-    read-only memmap, an array whose owner was made read-only) stays as it is.
+    writes into X or Y. Memory that is read-only itself (a read-only memmap, an array
+    whose owner was made read-only) stays as it is.
     """
     if isinstance(a, np.ndarray) and not a.flags.writeable:
         view = a.view()
