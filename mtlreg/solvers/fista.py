@@ -90,9 +90,12 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
         if try_shrink:
             scale = next_scale
             LW, Lb, L = scale * LW0, scale * Lb0, scale * L0
-        zfull = zy + design.expand(yb)
-        f_y, G = loss.value_and_grad(y_obs, s, zfull, out=zfull)  # zfull is not needed
-        del zfull
+        # the extrapolated point's linear predictor, then the datafit's gradient there,
+        # in zy's array: neither is needed once the step starts (one array of Y's shape
+        # fewer; on a sparse X those are most of a fit's memory)
+        zy += design.expand(yb)
+        f_y, G = loss.value_and_grad(y_obs, s, zy, out=zy)
+        del zy
         gW = gradient.in_W(G, hy, yb)
         gb = design.task_sum(G) if fit_b else np.zeros_like(yb)
         while True:
@@ -135,7 +138,8 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
         dx += nW
         yW = dx  # nW + beta (nW - xW), without temporaries of W's size
         yb = nb + beta * (nb - xb)
-        # zy = zn + beta (zn - zx) in zy's own array (a copy of zx at first)
+        # zy = zn + beta (zn - zx), in the gradient's array (zy's, or a new one)
+        zy = G
         np.subtract(zn, zx, out=zy)
         zy *= beta
         zy += zn
