@@ -199,7 +199,7 @@ def warm_up():
 
         T = _kernels.BLOCK_MIN_TASKS
         _kernels.bcd_epoch_dense_observed_blocks(
-            X, np.zeros((12, T)), np.ones(T), np.asfortranarray(rng.standard_normal((30, T))),
+            X, np.zeros((12, T)), np.ones(T), rng.standard_normal((T, 30)),
             np.zeros(T), np.zeros((12, T)), np.ones((12, T)), np.arange(12, dtype=np.int64),
             0.0, 0.1, 0.0, np.zeros((0, 0), dtype=np.uint8))
         for fit in shared_l21_fitters(X, Y, 0.05, ["skglm", "celer", "sklearn"]).values():

@@ -378,12 +378,15 @@ def _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delt
     return changed
 
 
-# Dense full layout: X and the residual R are both column-major, so every
-# per-task sum runs over contiguous memory. An update of row j rewrites R
-# once, and the same pass accumulates the next working-set row's gradient
-# from the new residual: one sweep over R per row instead of two. Entries of
-# R at missing targets are not maintained (their weight is zero wherever R
-# is read).
+# Dense full layout: X is column-major and the kernels take the residual R and
+# the weights S task-major, as RT = R.T and ST = S.T of column-major (n_samples,
+# n_tasks) arrays, so every per-task sum runs over contiguous memory. (Passed as
+# they are, one task's (n_samples, 1) arrays would reach Numba as C-ordered and
+# several tasks' as Fortran-ordered: two compiled versions of each kernel.) An
+# update of row j rewrites R once, and the same pass accumulates the next
+# working-set row's gradient from the new residual: one sweep over R per row
+# instead of two. Entries of R at missing targets are not maintained (their
+# weight is zero wherever R is read).
 
 
 # With whole rows in the working set and several tasks, rows go _BLOCK at a
@@ -399,7 +402,7 @@ BLOCK_MIN_TASKS = 4
 
 
 @njit(cache=True, fastmath=_FAST)
-def _sweep_pair(R, t, X, c, D, nxt, raw):
+def _sweep_pair(RT, t, X, c, D, nxt, raw):
     """Tasks t and t+1: R -= X[:, c] D[:, t:t+2]; raw[:, t:t+2] = X[:, nxt]' R.
 
     Indexes the two-dimensional arrays directly: the same loop over nine
@@ -416,9 +419,9 @@ def _sweep_pair(R, t, X, c, D, nxt, raw):
     # keeps R's stores out of it (epochs 1.4-1.75x faster than one loop for both)
     if d0 == 0.0 and d1 == 0.0 and d2 == 0.0 and d3 == 0.0 and e0 == 0.0 and e1 == 0.0 \
             and e2 == 0.0 and e3 == 0.0:
-        for i in range(R.shape[0]):
-            r = R[i, t]
-            q = R[i, u]
+        for i in range(RT.shape[1]):
+            r = RT[t, i]
+            q = RT[u, i]
             a0 += X[i, k0] * r
             a1 += X[i, k1] * r
             a2 += X[i, k2] * r
@@ -428,12 +431,12 @@ def _sweep_pair(R, t, X, c, D, nxt, raw):
             b2 += X[i, k2] * q
             b3 += X[i, k3] * q
     else:
-        for i in range(R.shape[0]):
+        for i in range(RT.shape[1]):
             v0, v1, v2, v3 = X[i, j0], X[i, j1], X[i, j2], X[i, j3]
-            r = R[i, t] - (v0 * d0 + v1 * d1 + v2 * d2 + v3 * d3)
-            q = R[i, u] - (v0 * e0 + v1 * e1 + v2 * e2 + v3 * e3)
-            R[i, t] = r
-            R[i, u] = q
+            r = RT[t, i] - (v0 * d0 + v1 * d1 + v2 * d2 + v3 * d3)
+            q = RT[u, i] - (v0 * e0 + v1 * e1 + v2 * e2 + v3 * e3)
+            RT[t, i] = r
+            RT[u, i] = q
             a0 += X[i, k0] * r
             a1 += X[i, k1] * r
             a2 += X[i, k2] * r
@@ -447,18 +450,18 @@ def _sweep_pair(R, t, X, c, D, nxt, raw):
 
 
 @njit(cache=True, fastmath=_FAST)
-def _sweep_one(R, t, X, c, D, nxt, raw):
+def _sweep_one(RT, t, X, c, D, nxt, raw):
     """``_sweep_pair`` for task t alone."""
     j0, j1, j2, j3 = c[0], c[1], c[2], c[3]
     k0, k1, k2, k3 = nxt[0], nxt[1], nxt[2], nxt[3]
     d0, d1, d2, d3 = D[0, t], D[1, t], D[2, t], D[3, t]
     a0 = a1 = a2 = a3 = 0.0
     changed = not (d0 == 0.0 and d1 == 0.0 and d2 == 0.0 and d3 == 0.0)
-    for i in range(R.shape[0]):
-        r = R[i, t]
+    for i in range(RT.shape[1]):
+        r = RT[t, i]
         if changed:
             r -= X[i, j0] * d0 + X[i, j1] * d1 + X[i, j2] * d2 + X[i, j3] * d3
-            R[i, t] = r
+            RT[t, i] = r
         a0 += X[i, k0] * r
         a1 += X[i, k1] * r
         a2 += X[i, k2] * r
@@ -467,16 +470,16 @@ def _sweep_one(R, t, X, c, D, nxt, raw):
 
 
 @njit(cache=True, fastmath=_FAST)
-def _sweeps(R, X, cols, D, nxt, raw):
-    n_pairs = R.shape[1] // 2
+def _sweeps(RT, X, cols, D, nxt, raw):
+    n_pairs = RT.shape[0] // 2
     for p in range(n_pairs):
-        _sweep_pair(R, 2 * p, X, cols, D, nxt, raw)
-    if R.shape[1] > 2 * n_pairs:
-        _sweep_one(R, R.shape[1] - 1, X, cols, D, nxt, raw)
+        _sweep_pair(RT, 2 * p, X, cols, D, nxt, raw)
+    if RT.shape[0] > 2 * n_pairs:
+        _sweep_one(RT, RT.shape[0] - 1, X, cols, D, nxt, raw)
 
 
 @njit(cache=True, fastmath=_FAST)
-def bcd_epoch_dense_observed_blocks(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2,
+def bcd_epoch_dense_observed_blocks(X, xbar, s_task, RT, offset, W, lip, ws, l1, l21, l2,
                                     active):
     """``bcd_epoch_dense_observed`` over whole rows (empty ``active``), _BLOCK rows at
     a time; the same updates up to rounding."""
@@ -502,7 +505,7 @@ def bcd_epoch_dense_observed_blocks(X, xbar, s_task, R, offset, W, lip, ws, l1, 
     # gradients of the first block: a sweep with no change to apply
     for k in range(_BLOCK):
         cols[k] = nxt[k]
-    _sweeps(R, X, cols, D, nxt, raw)
+    _sweeps(RT, X, cols, D, nxt, raw)
     start = 0
     while start < m:
         size = min(_BLOCK, m - start)
@@ -535,11 +538,11 @@ def bcd_epoch_dense_observed_blocks(X, xbar, s_task, R, offset, W, lip, ws, l1, 
         # gradients are then computed and unused)
         for k in range(_BLOCK):
             nxt[k] = ws[start + min(k, m - start - 1)] if start < m else cols[k]
-        _sweeps(R, X, cols, D, nxt, raw)
+        _sweeps(RT, X, cols, D, nxt, raw)
 
 
 @njit(cache=True, fastmath=_FAST)
-def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2,
+def bcd_epoch_dense_observed(X, xbar, s_task, RT, offset, W, lip, ws, l1, l21, l2,
                              active):
     """One epoch over the rows ``ws`` when every target is observed (weights per task).
 
@@ -562,7 +565,7 @@ def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2
                 acc = 0.0
                 if not masked or active[j, t]:
                     for i in range(n_samples):
-                        acc += X[i, j] * R[i, t]
+                        acc += X[i, j] * RT[t, i]
                 raw[t] = acc
         for t in range(n_tasks):
             grad[t] = s_task[t] * (raw[t] + n_samples * offset[t] * xbar[j, t])
@@ -577,21 +580,21 @@ def bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2
                 if last or (masked and not active[jn, t]):
                     if dt != 0.0:
                         for i in range(n_samples):
-                            R[i, t] -= X[i, j] * dt
+                            RT[t, i] -= X[i, j] * dt
                 elif dt != 0.0:
                     for i in range(n_samples):
-                        r = R[i, t] - X[i, j] * dt
-                        R[i, t] = r
+                        r = RT[t, i] - X[i, j] * dt
+                        RT[t, i] = r
                         acc += X[i, jn] * r
                 else:
                     for i in range(n_samples):
-                        acc += X[i, jn] * R[i, t]
+                        acc += X[i, jn] * RT[t, i]
                 raw[t] = acc
             have_raw = not last
 
 
 @njit(cache=True, fastmath=_FAST)
-def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
+def bcd_epoch_dense(X, xbar, ST, RT, offset, W, lip, ws, l1, l21, l2,
                     active):
     """One epoch over the rows ``ws`` with per-entry weights S (zero where missing).
 
@@ -609,7 +612,7 @@ def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
     sum_s = np.zeros(n_tasks)
     for t in range(n_tasks):
         for i in range(n_samples):
-            sum_s[t] += S[i, t]
+            sum_s[t] += ST[t, i]
     have_raw = False
     for jj in range(ws.shape[0]):
         j = ws[jj]
@@ -618,7 +621,7 @@ def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
                 acc = 0.0
                 if not masked or active[j, t]:
                     for i in range(n_samples):
-                        acc += S[i, t] * X[i, j] * R[i, t]
+                        acc += ST[t, i] * X[i, j] * RT[t, i]
                 raw[t] = acc
         for t in range(n_tasks):
             # sum_i S[i,t] x_ij = sum_s[t] xbar_jt, and the true residual is R + offset
@@ -634,15 +637,15 @@ def bcd_epoch_dense(X, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
                 if last or (masked and not active[jn, t]):
                     if dt != 0.0:
                         for i in range(n_samples):
-                            R[i, t] -= X[i, j] * dt
+                            RT[t, i] -= X[i, j] * dt
                 elif dt != 0.0:
                     for i in range(n_samples):
-                        r = R[i, t] - X[i, j] * dt
-                        R[i, t] = r
-                        acc += S[i, t] * X[i, jn] * r
+                        r = RT[t, i] - X[i, j] * dt
+                        RT[t, i] = r
+                        acc += ST[t, i] * X[i, jn] * r
                 else:
                     for i in range(n_samples):
-                        acc += S[i, t] * X[i, jn] * R[i, t]
+                        acc += ST[t, i] * X[i, jn] * RT[t, i]
                 raw[t] = acc
             have_raw = not last
 

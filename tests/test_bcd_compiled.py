@@ -38,6 +38,12 @@ def _state(prob, W):
     return b, rho
 
 
+def _task_major(a):
+    """A column-major (n_samples, n_tasks) array as the dense kernels take it: its
+    transpose, C-ordered."""
+    return np.ascontiguousarray(np.asarray(a).T)
+
+
 def _random_W(prob, seed, density=0.5):
     rng = np.random.default_rng(seed)
     shape = (prob.design.n_features, prob.design.n_tasks)
@@ -59,13 +65,13 @@ def test_full_gap_equals_the_problem_criterion(penalty, fit_intercept):
         b, rho = _state(prob, W)
         rows = np.arange(d.n_features)
         V = np.empty(W.shape)
-        bcd_dense._gradient(np.asfortranarray(d.X), rho, d.xbar,
+        bcd_dense._gradient(np.asfortranarray(d.X), _task_major(rho), d.xbar,
                             np.ascontiguousarray(d.s[0]), rows, bcd_module.NO_MASK, V)
-        gap, primal = bcd_dense._gap(V, rho, np.asfortranarray(d.y),
+        gap, primal = bcd_dense._gap(V, _task_major(rho), _task_major(d.y),
                                      np.ascontiguousarray(d.s[0]), W, rows,
                                      *penalty.row_params())
         V_blas = np.empty(W.shape)
-        bcd_dense._full_gradient(np.asfortranarray(d.X), rho, d.xbar,
+        bcd_dense._full_gradient(np.asfortranarray(d.X), _task_major(rho), d.xbar,
                                  np.ascontiguousarray(d.s[0]), V_blas)
         np.testing.assert_allclose(V_blas, V, rtol=1e-12, atol=1e-13)
         crit, kind, _, primal_ref, V_ref = prob.criterion(W, b, 1.0)
@@ -86,7 +92,7 @@ def test_full_gradient_through_loops_and_blas(T, fit_intercept):
     _, rho = _state(prob, _random_W(prob, 4))
     rho = np.asfortranarray(rho + np.linspace(0.5, 1.5, T))
     V = np.empty((d.n_features, T))
-    bcd_dense._full_gradient(np.asfortranarray(d.X), rho, d.xbar,
+    bcd_dense._full_gradient(np.asfortranarray(d.X), _task_major(rho), d.xbar,
                              np.ascontiguousarray(d.s[0]), V)
     np.testing.assert_allclose(V, d.adjoint(d.s * rho), rtol=1e-12, atol=1e-13)
 
@@ -108,10 +114,10 @@ def test_restricted_gap_equals_the_python_one(penalty):
         masks.append(active)
     for active in masks:
         V = np.empty(W.shape)
-        bcd_dense._gradient(np.asfortranarray(d.X), rho, d.xbar,
+        bcd_dense._gradient(np.asfortranarray(d.X), _task_major(rho), d.xbar,
                             np.ascontiguousarray(d.s[0]), ws, active, V)
-        gap, _ = bcd_dense._gap(V, rho, np.asfortranarray(d.y), np.ascontiguousarray(d.s[0]),
-                                W, ws, *penalty.row_params())
+        gap, _ = bcd_dense._gap(V, _task_major(rho), _task_major(d.y),
+                                np.ascontiguousarray(d.s[0]), W, ws, *penalty.row_params())
         ref, _ = bcd_module._restricted_gap(d, prob.loss, penalty, W, np.asarray(rho),
                                             np.zeros(d.n_tasks), d.s > 0, ws, active)
         assert gap == pytest.approx(ref, rel=1e-9, abs=1e-12)
@@ -256,7 +262,7 @@ def test_block_epoch_matches_row_by_row_epoch(params, seed):
     for kernel in (bcd_epoch_dense_observed_blocks, bcd_epoch_dense_observed):
         W, R, offset = W0.copy(), R0.copy(order="F"), offset0.copy()
         for _ in range(3):
-            kernel(X, xbar, s_task, R, offset, W, lip, ws, *params, bcd_module.NO_MASK)
+            kernel(X, xbar, s_task, R.T, offset, W, lip, ws, *params, bcd_module.NO_MASK)
         runs.append((W, R, offset))
     for blocked, by_row in zip(*runs, strict=True):
         np.testing.assert_allclose(blocked, by_row, rtol=1e-11, atol=1e-12)
@@ -273,7 +279,7 @@ def test_block_epoch_with_an_empty_working_set_changes_nothing():
     W = rng.standard_normal((6, 5))
     R = np.asfortranarray(rng.standard_normal((10, 5)))
     W0, R0 = W.copy(), R.copy()
-    bcd_epoch_dense_observed_blocks(X, np.zeros((6, 5)), np.ones(5), R, np.zeros(5), W,
+    bcd_epoch_dense_observed_blocks(X, np.zeros((6, 5)), np.ones(5), R.T, np.zeros(5), W,
                                     np.ones((6, 5)), np.zeros(0, dtype=np.int64), 0.0, 0.1,
                                     0.0, bcd_module.NO_MASK)
     np.testing.assert_array_equal(W, W0)
@@ -300,3 +306,48 @@ def test_python_loop_uses_block_epochs_from_four_tasks(T, monkeypatch):
                                       0.0, 0.05, 0.0, per_task_weights=True)
     epoch(np.arange(12, dtype=np.int64))
     assert bool(calls) == (T >= _kernels.BLOCK_MIN_TASKS)
+
+
+def test_one_task_and_several_reach_the_kernels_with_the_same_types(monkeypatch):
+    # one task's (n, 1) residual is both C- and Fortran-contiguous, and Numba types it as
+    # C-ordered where several tasks' column-major residual is Fortran-ordered: a second
+    # compiled version of the loop (9 s more on a cold cache) and of each epoch kernel.
+    # The kernels take it task-major, which is C-ordered for any number of tasks.
+    import warnings
+
+    import numba
+
+    import mtlreg
+    from mtlreg import _kernels
+
+    seen = {}
+
+    def spy(name, fn, T):
+        def wrapped(*args):
+            types = tuple(str(numba.typeof(a)) for a in args if isinstance(a, np.ndarray))
+            seen.setdefault((name, T), set()).add(types)
+            return fn(*args)
+
+        return wrapped
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 8))
+    Y = rng.standard_normal((60, 3))
+    Yp = np.where(rng.random(Y.shape) < 0.3, np.nan, Y)
+    kernels = ("bcd_epoch_dense_observed", "bcd_epoch_dense")
+    for T in (1, 3):
+        for compiled in (True, False):
+            with monkeypatch.context() as m, warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m.setattr(bcd_module, "bcd_dense_observed",
+                          spy("loop", bcd_module.bcd_dense_observed, T))
+                for name in kernels:
+                    m.setattr(_kernels, name, spy(name, getattr(_kernels, name), T))
+                if not compiled:
+                    m.setattr(bcd_module, "_compiled_loop_applies", lambda *a: False)
+                for YY in (Y[:, :T], Yp[:, :T]):
+                    mtlreg.L21Regressor(alpha=0.05).fit(X, YY)
+                    # proximal Newton's models run the same epochs
+                    mtlreg.L21Classifier(alpha=0.02).fit(X, np.sign(YY))
+    for name in ("loop", *kernels):
+        assert seen[(name, 1)] == seen[(name, 3)], name

@@ -75,6 +75,8 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
                 Xc.data, Xc.indices, Xc.indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
                 active,
             )
+        # the kernels take R task-major (see the note above bcd_epoch_dense_observed)
+        RT = R.T
         if per_task_weights:
             s_task = np.array(s[0])  # writable, contiguous: one compiled signature
 
@@ -85,12 +87,12 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
                     kernel = _kernels.bcd_epoch_dense_observed_blocks
                 else:
                     kernel = _kernels.bcd_epoch_dense_observed
-                return kernel(Xc, xbar, s_task, R, offset, W, lip, ws, l1, l21, l2, active)
+                return kernel(Xc, xbar, s_task, RT, offset, W, lip, ws, l1, l21, l2, active)
 
             return dense_observed
-        S = np.asfortranarray(s)
+        ST = np.asfortranarray(s).T
         return lambda ws, active=NO_MASK: _kernels.bcd_epoch_dense(
-            Xc, xbar, S, R, offset, W, lip, ws, l1, l21, l2, active
+            Xc, xbar, ST, RT, offset, W, lip, ws, l1, l21, l2, active
         )
     if sp.issparse(Xc):
         task_of = design.task_of
@@ -227,8 +229,8 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
                 if l21 > 0.0 and n_tasks >= _kernels.BLOCK_MIN_TASKS
                 and design.n_samples >= _BLOCK_MIN_SAMPLES else bcd_dense_observed)
         n_iter, crit, primal, converged = loop(
-            _columns(design), np.asfortranarray(design.y), design.xbar,
-            np.array(design.s[0]), R, offset, W, lip, l1, l21, l2,
+            _columns(design), np.asfortranarray(design.y).T, design.xbar,
+            np.array(design.s[0]), R.T, offset, W, lip, l1, l21, l2,
             thresholds["gap"], int(max_iter), int(p0), int(inner_check), int(anderson),
             _MAX_INNER_EPOCHS,
         )

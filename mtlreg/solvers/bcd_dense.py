@@ -82,24 +82,24 @@ def _copy_into(src, dst):
 
 
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
-def _residual(R, offset, rho):
-    """rho = R + offset, column by column (the true residual of the centred model)."""
-    for t in range(R.shape[1]):
+def _residual(RT, offset, rhoT):
+    """rho = R + offset, task by task (the true residual of the centred model)."""
+    for t in range(RT.shape[0]):
         o = offset[t]
-        for i in range(R.shape[0]):
-            rho[i, t] = R[i, t] + o
+        for i in range(RT.shape[1]):
+            rhoT[t, i] = RT[t, i] + o
 
 
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
-def _gradient(X, rho, xbar, s_task, rows, active, V):
+def _gradient(X, rhoT, xbar, s_task, rows, active, V):
     """Minus the datafit gradient of ``rows`` into V[:len(rows)]; zero at entries a
     non-empty ``active`` leaves out (the epochs hold them fixed)."""
-    n_samples, n_tasks = rho.shape
+    n_tasks, n_samples = rhoT.shape
     masked = active.shape[0] > 0
     col_sums = np.zeros(n_tasks)
     for t in range(n_tasks):
         for i in range(n_samples):
-            col_sums[t] += rho[i, t]
+            col_sums[t] += rhoT[t, i]
     for k in range(rows.shape[0]):
         j = rows[k]
         for t in range(n_tasks):
@@ -108,7 +108,7 @@ def _gradient(X, rho, xbar, s_task, rows, active, V):
                 continue
             acc = 0.0
             for i in range(n_samples):
-                acc += X[i, j] * rho[i, t]
+                acc += X[i, j] * rhoT[t, i]
             V[k, t] = s_task[t] * (acc - xbar[j, t] * col_sums[t])
 
 
@@ -120,31 +120,31 @@ _FEW_TASKS = 7
 
 
 @njit(cache=True, error_model="numpy")
-def _full_gradient(X, rho, xbar, s_task, V):
+def _full_gradient(X, rhoT, xbar, s_task, V):
     """``_gradient`` of every row; the product through BLAS unless there are few tasks
     (X' rho: a third of the loops' time on 1,000 x 300 x 50)."""
-    n_samples, n_tasks = rho.shape
+    n_tasks, n_samples = rhoT.shape
     if n_tasks < _FEW_TASKS:
-        _gradient(X, rho, xbar, s_task, np.arange(X.shape[1]), np.zeros((0, 0), np.uint8),
+        _gradient(X, rhoT, xbar, s_task, np.arange(X.shape[1]), np.zeros((0, 0), np.uint8),
                   V)
         return
-    G = np.dot(X.T, rho)
+    G = np.dot(X.T, rhoT.T)
     for t in range(n_tasks):
         col_sum = 0.0
         for i in range(n_samples):
-            col_sum += rho[i, t]
+            col_sum += rhoT[t, i]
         for j in range(X.shape[1]):
             V[j, t] = s_task[t] * (G[j, t] - xbar[j, t] * col_sum)
 
 
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
-def _gap(V, rho, y, s_task, W, rows, l1, l21, l2):
+def _gap(V, rhoT, yT, s_task, W, rows, l1, l21, l2):
     """(duality gap, primal) of the problem restricted to ``rows`` (all rows: the full
     gap), V[:len(rows)] holding their gradients from ``_gradient``.
 
     Mirrors ``Problem.criterion`` and ``bcd._restricted_gap`` for the squared loss.
     """
-    n_samples, n_tasks = rho.shape
+    n_tasks, n_samples = rhoT.shape
     separable = l21 == 0.0
     half_sq = 0.0
     lin = 0.0
@@ -152,8 +152,8 @@ def _gap(V, rho, y, s_task, W, rows, l1, l21, l2):
         sq = 0.0
         ry = 0.0
         for i in range(n_samples):
-            sq += rho[i, t] * rho[i, t]
-            ry += rho[i, t] * y[i, t]
+            sq += rhoT[t, i] * rhoT[t, i]
+            ry += rhoT[t, i] * yT[t, i]
         half_sq += 0.5 * s_task[t] * sq
         lin += s_task[t] * ry
     primal = half_sq + _penalty_value(W, rows, l1, l21, l2)
@@ -315,23 +315,23 @@ def _solve_small(G, rhs):
 
 
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
-def _squared_loss(rho, s_task):
+def _squared_loss(rhoT, s_task):
     out = 0.0
-    for t in range(rho.shape[1]):
+    for t in range(rhoT.shape[0]):
         sq = 0.0
-        for i in range(rho.shape[0]):
-            sq += rho[i, t] * rho[i, t]
+        for i in range(rhoT.shape[1]):
+            sq += rhoT[t, i] * rhoT[t, i]
         out += 0.5 * s_task[t] * sq
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _extrapolate(s_task, W, R, offset, W_hist, R_hist, off_hist, all_rows, l1, l21, l2,
+def _extrapolate(s_task, W, RT, offset, W_hist, R_hist, off_hist, all_rows, l1, l21, l2,
                  rho_now, rho_acc):
     """``bcd._extrapolate``: Anderson extrapolation, kept if it lowers the objective."""
     m = W_hist.shape[0] - 1
     n_features, n_tasks = W.shape
-    n_samples = R.shape[0]
+    n_samples = RT.shape[1]
     G = np.zeros((m, m))
     for a in range(m):
         for c in range(a, m):
@@ -364,33 +364,36 @@ def _extrapolate(s_task, W, R, offset, W_hist, R_hist, off_hist, all_rows, l1, l
                 W_acc[j, t] += coef[a] * W_hist[a + 1, j, t]
     # the residual is affine in W and the weights sum to one
     off_acc = np.zeros(n_tasks)
-    R_acc = np.zeros((n_samples, n_tasks))
+    R_acc = np.zeros((n_tasks, n_samples))
     for a in range(m):
         for t in range(n_tasks):
             off_acc[t] += coef[a] * off_hist[a + 1, t]
             for i in range(n_samples):
-                R_acc[i, t] += coef[a] * R_hist[a + 1, i, t]
+                R_acc[t, i] += coef[a] * R_hist[a + 1, t, i]
     _residual(R_acc, off_acc, rho_acc)
-    _residual(R, offset, rho_now)
+    _residual(RT, offset, rho_now)
     now = _squared_loss(rho_now, s_task) + _penalty_value(W, all_rows, l1, l21, l2)
     acc = _squared_loss(rho_acc, s_task) + _penalty_value(W_acc, all_rows, l1, l21, l2)
     if acc < now:
         _copy_into(W_acc, W)
-        _copy_into(R_acc, R)
+        _copy_into(R_acc, RT)
         for t in range(n_tasks):
             offset[t] = off_acc[t]
 
 
 @njit(cache=True, error_model="numpy")
-def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, threshold,
+def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, threshold,
                        max_iter, p0, n_epochs, anderson, max_inner_epochs, row_blocks=None):
     """Minimise sum_t s_t/2 ||rho_t||^2 + sum_j l1|W_j|_1 + l21|W_j|_2 + l2/2|W_j|^2.
 
-    X, y, R column-major (n_samples, ...); W row-major (n_features, n_tasks);
-    rho = R + offset is the residual of the centred model with intercepts b,
-    which stay optimal (a centred column's update keeps each task's mean
-    residual). R, offset and W are updated in place. Stops when the duality
-    gap is at most ``threshold`` or after ``max_iter`` epochs. Returns
+    X column-major (n_samples, n_features); the targets yT and the residual RT
+    task-major (n_tasks, n_samples): the transposes of column-major (n_samples,
+    n_tasks) arrays, which for one task, (n_samples, 1), Numba would type as
+    another layout and compile the loop again for (9 s more, cold); W row-major
+    (n_features, n_tasks). rho = R + offset is the residual of the centred model
+    with intercepts b, which stay optimal (a centred column's update keeps each
+    task's mean residual). RT, offset and W are updated in place. Stops when the
+    duality gap is at most ``threshold`` or after ``max_iter`` epochs. Returns
     (n_iter, gap, primal, converged).
 
     ``row_blocks`` left at None: epochs row by row, and Numba prunes the block
@@ -402,13 +405,13 @@ def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, thres
     separable = l21 == 0.0
     alpha = l1 + l21
     all_rows = np.arange(n_features)
-    rho = np.empty((n_tasks, n_samples)).T  # column-major, like R
-    rho_acc = np.empty((n_tasks, n_samples)).T
+    rho = np.empty((n_tasks, n_samples))  # task-major, like RT
+    rho_acc = np.empty((n_tasks, n_samples))
     V = np.empty((n_features, n_tasks))
     V_full = np.empty((n_features, n_tasks))
     n_hist = anderson + 1
     W_hist = np.empty((n_hist if anderson else 0, n_features, n_tasks))
-    R_hist = np.empty((n_hist if anderson else 0, n_samples, n_tasks))
+    R_hist = np.empty((n_hist if anderson else 0, n_tasks, n_samples))
     off_hist = np.empty((n_hist if anderson else 0, n_tasks))
     n_stored = 0
     n_iter = 0
@@ -418,10 +421,10 @@ def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, thres
     primal = np.inf
     converged = False
     while True:
-        _residual(R, offset, rho)
+        _residual(RT, offset, rho)
         if not V_known:
             _full_gradient(X, rho, xbar, s_task, V_full)
-        gap, primal = _gap(V_full, rho, y, s_task, W, all_rows, l1, l21, l2)
+        gap, primal = _gap(V_full, rho, yT, s_task, W, all_rows, l1, l21, l2)
         if gap <= threshold:
             converged = True
             break
@@ -449,25 +452,25 @@ def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, thres
             V_known = False
             for _ in range(n_epochs):
                 if row_blocks is None:
-                    bcd_epoch_dense_observed(X, xbar, s_task, R, offset, W, lip, ws, l1, l21,
+                    bcd_epoch_dense_observed(X, xbar, s_task, RT, offset, W, lip, ws, l1, l21,
                                              l2, active)
                 else:
-                    bcd_epoch_dense_observed_blocks(X, xbar, s_task, R, offset, W, lip, ws,
+                    bcd_epoch_dense_observed_blocks(X, xbar, s_task, RT, offset, W, lip, ws,
                                                     l1, l21, l2, active)
                 n_iter += 1
                 if extrapolate:
                     _copy_into(W, W_hist[n_stored])
                     for t in range(n_tasks):
                         off_hist[n_stored, t] = offset[t]
-                    _copy_into(R, R_hist[n_stored])
+                    _copy_into(RT, R_hist[n_stored])
                     n_stored += 1
                     if n_stored == n_hist:
-                        _extrapolate(s_task, W, R, offset, W_hist, R_hist, off_hist,
+                        _extrapolate(s_task, W, RT, offset, W_hist, R_hist, off_hist,
                                      all_rows, l1, l21, l2, rho, rho_acc)
                         n_stored = 0
                 if n_iter >= max_iter:
                     break
-            _residual(R, offset, rho)
+            _residual(RT, offset, rho)
             if active.shape[0] == 0 and 3 * ws.shape[0] > n_features:
                 # most rows are in the working set: the full gradient costs little
                 # more, and the outer check at the same point reuses it
@@ -478,7 +481,7 @@ def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, thres
                 V_known = True
             else:
                 _gradient(X, rho, xbar, s_task, ws, active, V)
-            inner, _ = _gap(V, rho, y, s_task, W, ws, l1, l21, l2)
+            inner, _ = _gap(V, rho, yT, s_task, W, ws, l1, l21, l2)
             if inner <= target:
                 break
         ws_size *= 2
@@ -486,12 +489,12 @@ def bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, thres
 
 
 @njit(cache=True, error_model="numpy")
-def bcd_dense_observed_blocks(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, threshold,
+def bcd_dense_observed_blocks(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, threshold,
                               max_iter, p0, n_epochs, anderson, max_inner_epochs):
     """``bcd_dense_observed`` with its epochs by blocks of rows (l21 > 0 only).
 
     The constant True reaches the loop as a literal, so Numba prunes the row-by-row
     branch before typing it: each version of the loop compiles one epoch kernel.
     """
-    return bcd_dense_observed(X, y, xbar, s_task, R, offset, W, lip, l1, l21, l2, threshold,
+    return bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, threshold,
                               max_iter, p0, n_epochs, anderson, max_inner_epochs, True)
