@@ -210,10 +210,18 @@ class FullDesign:
         """(forward(W), adjoint(s * forward(W))): the normal product of a quadratic
         datafit's gradient. X is shared by every task, so nothing is saved by fusing."""
         Z = self.forward(W)
+        if self.s.strides[0] == 0:
+            # one weight per task (every target observed): the adjoint commutes with
+            # scaling its columns, so no array of Z's shape is needed for s * Z
+            return Z, self.adjoint(Z) * self.s[0]
         return Z, self.adjoint(self.s * Z)
 
     def expand(self, b):
         return np.broadcast_to(b, (self.n_samples, self.n_tasks))
+
+    def expand_rows(self, b, rows):
+        """``expand(b)[rows]`` for a slice of rows, as an operand that broadcasts."""
+        return b
 
     def task_sum(self, G):
         return G.sum(axis=0)
@@ -369,6 +377,10 @@ class StackedDesign:
 
     def expand(self, b):
         return b[self.task_of]
+
+    def expand_rows(self, b, rows):
+        """``expand(b)[rows]`` for a slice of entries."""
+        return b[self.task_of[rows]]
 
     def task_sum(self, g):
         return _kernels.segment_sum(np.ascontiguousarray(g, dtype=np.float64), self.ptr)

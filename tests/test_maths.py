@@ -249,6 +249,44 @@ def test_task_sums_by_blocks(layout, monkeypatch):
     np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize(("kind", "layout"), [("shared", "full"), ("missing", "full"),
+                                              ("missing", "stacked"), ("per_task", "auto")])
+def test_datafit_with_intercepts_by_blocks(loss, kind, layout, monkeypatch):
+    # FISTA scores each step's point without forming zW + expand(b): the squared loss
+    # adds the intercepts block by block, over the blocks its sums use anyway, so the
+    # value is the whole array's to the last bit (FISTA's sufficient-decrease test
+    # compares it with value_and_grad's); the logistic loss forms the sum
+    X, Y = _data(kind, loss, seed=14, n=50)
+    prob = _problem(X, Y, loss, L1Penalty(0.1), True, [1.0, 2.0, 0.5], layout)
+    d = prob.design
+    rng = np.random.default_rng(15)
+    zW = d.forward(rng.standard_normal((6, 3)))
+    b = rng.standard_normal(3)
+    monkeypatch.setattr(_design_module, "_ROW_BLOCK_VALUES", 7)  # blocks across tasks
+    assert len(_design_module.row_blocks(zW)) > 1
+    ref = prob.loss.value(d.y, d.s, zW + d.expand(b))
+    assert prob.datafit(zW, b) == ref
+    assert prob.datafit(zW, np.zeros(3)) == prob.loss.value(d.y, d.s, zW)
+    if loss == "squared":
+        f_y, _ = prob.loss.value_and_grad(d.y, d.s, zW + d.expand(b))
+        assert prob.datafit(zW, b) == f_y
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_normal_product_with_one_weight_per_task(fit_intercept):
+    # every target observed: the weights are one row broadcast down the columns, and
+    # A'(s A W) scales the columns of A'(A W) instead of forming s * A W
+    X, Y = _data("shared", "squared", seed=16)
+    design = _problem(X, Y, "squared", L1Penalty(0.1), fit_intercept, [1.0, 2.0, 0.5]).design
+    assert design.s.strides[0] == 0
+    W = np.random.default_rng(17).standard_normal((6, 3))
+    Z, H = design.normal(W)
+    np.testing.assert_array_equal(Z, design.forward(W))
+    np.testing.assert_allclose(H, design.adjoint(np.array(design.s) * Z), rtol=1e-13,
+                               atol=1e-14)
+
+
 def test_logistic_gradient_into_z():
     X, Y = _data("missing", "logistic")
     loss = LogisticLoss()
@@ -851,6 +889,9 @@ def test_fista_stops_on_a_non_finite_datafit():
         def value(self, y, s, z):
             calls[0] += 1
             return np.nan if calls[0] > 5 else real.value(y, s, z)
+
+        def value_shifted(self, design, zW, b):
+            return self.value(design.y, design.s, zW + design.expand(b))
 
     prob.loss = TurnsNaN()
     res = fista(prob, np.zeros((6, 3)), np.zeros(3), tol=1e-12, max_iter=100)

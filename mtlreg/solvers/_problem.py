@@ -16,8 +16,12 @@ class Problem:
         self.fit_intercept = fit_intercept
 
     def datafit(self, zW, b):
+        """The loss at z = zW + expand(b), without an array of z's shape where the loss
+        can do without (see ``value_shifted``)."""
         d = self.design
-        return self.loss.value(d.y, d.s, zW + d.expand(b))
+        if not np.any(b):
+            return self.loss.value(d.y, d.s, zW)
+        return self.loss.value_shifted(d, zW, b)
 
     def objective(self, W, b, zW=None):
         if zW is None:

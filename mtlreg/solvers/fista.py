@@ -102,7 +102,7 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
             nW = penalty.prox(yW - gW / LW, 1.0 / LW)
             nb = yb - gb / Lb if fit_b else yb
             zn, hn = gradient.forward(nW)
-            f_n = loss.value(y_obs, s, zn + design.expand(nb))
+            f_n = problem.datafit(zn, nb)
             dW, db = nW - yW, nb - yb
             sq = _metric_dot(LW, dW, dW) + _metric_dot(Lb, db, db)
             linear = float(np.vdot(gW, dW) + np.vdot(gb, db))
@@ -113,6 +113,8 @@ def fista(problem, W0, b0, tol=1e-4, max_iter=1000, check_every=10, verbose=0, s
             # when it is <= scale); not past the metric itself, where the test holds
             # but for the error of the bound's power-iteration estimate
             curv = 2.0 * (f_n - f_y - linear) / sq * scale
+            # the rejected point's product goes before the next one is formed
+            del zn, hn
             grown = max(_REGROW * curv, 1.25 * scale) if curv < np.inf else 2.0 * scale
             scale = min(grown, 1.0) if scale < 1.0 else max(grown, 2.0 * scale)
             LW, Lb, L = scale * LW0, scale * Lb0, scale * L0
