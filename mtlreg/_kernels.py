@@ -213,19 +213,20 @@ def stacked_rmatvec_csr(data, indices, indptr, ptr, g, GT):
 
 
 @njit(cache=True)
-def take_rows_column_major(X, rows, out):
-    """out[k, :] = X[rows[k], :] into a column-major ``out``, by 64 x 64 tiles so that
-    reads and writes both stay within cache lines already loaded."""
+def take_column_major(X, rows, cols, out):
+    """out[i, k] = X[rows[i], cols[k]] into a column-major ``out``, by 64 x 64 tiles so
+    that reads and writes both stay within cache lines already loaded."""
     n_rows = rows.shape[0]
-    n_cols = X.shape[1]
+    n_cols = cols.shape[0]
     block = 64
     for i0 in range(0, n_rows, block):
         i1 = min(i0 + block, n_rows)
-        for j0 in range(0, n_cols, block):
-            j1 = min(j0 + block, n_cols)
-            for j in range(j0, j1):
+        for k0 in range(0, n_cols, block):
+            k1 = min(k0 + block, n_cols)
+            for k in range(k0, k1):
+                j = cols[k]
                 for i in range(i0, i1):
-                    out[i, j] = X[rows[i], j]
+                    out[i, k] = X[rows[i], j]
 
 
 @njit(cache=True)

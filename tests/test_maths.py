@@ -622,15 +622,18 @@ def test_newton_cg_reaches_the_fista_solution(kind, l2):
 
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("shape", [(1, 1), (70, 3), (130, 200)])
-def test_column_major_rows_is_the_row_selection(shape, order):
-    from mtlreg._design import column_major_rows
+def test_column_major_copy_is_the_selection(shape, order):
+    from mtlreg._design import column_major_copy
 
     rng = np.random.default_rng(0)
     X = np.asarray(rng.standard_normal(shape), order=order)
-    for rows in (None, rng.permutation(shape[0])[: max(1, shape[0] // 2)]):
-        out = column_major_rows(X, rows)
+    rows = rng.permutation(shape[0])[: max(1, shape[0] // 2)]
+    cols = np.sort(rng.permutation(shape[1])[: max(1, shape[1] // 3)])
+    for r, c in ((None, None), (rows, None), (None, cols), (rows, cols)):
+        out = column_major_copy(X, r, c)
         assert out.flags.f_contiguous
-        np.testing.assert_array_equal(out, X if rows is None else X[rows])
+        expected = X if r is None else X[r]
+        np.testing.assert_array_equal(out, expected if c is None else expected[:, c])
 
 
 @pytest.mark.parametrize("loss_name", ["squared", "logistic"])

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from .. import _kernels
 from .._blas import SMALL_PRODUCT, product_flops
-from .._design import column_blocks, column_curvature, column_major_rows, gathered_rows, matmul
+from .._design import column_blocks, column_curvature, column_major_copy, gathered_rows, matmul
 from ._problem import result
 from .bcd_dense import bcd_dense_observed, bcd_dense_observed_blocks
 
@@ -36,23 +36,59 @@ def supports(problem):
     return getattr(problem.loss, "quadratic", False) and hasattr(problem.penalty, "row_params")
 
 
-def _columns(design):
-    """Column-major copy of the design's matrix, memoised for paths."""
+# A design stored otherwise than coordinate descent reads it (a C-ordered dense X,
+# a CSR one) is copied: of a working set's columns alone while they are at most this
+# share of the columns, of every column (once, memoised for paths) beyond it or once
+# the working sets copied so far add up to as many columns as X has (a gather costs
+# about twice a whole copy per column; a path's alphas would repeat them). A sparse
+# model's fit then holds a copy of its working set, not of X.
+_GATHER_SHARE = 0.5
+# below this size the whole copy is made at once: cheap, and then shared by every
+# working set and every alpha of a path
+_GATHER_MIN_BYTES = 2**23
+
+
+def _stored_bytes(X):
+    return 12 * X.nnz if sp.issparse(X) else X.nbytes
+
+
+def _columns(design, ws=None):
+    """The design's matrix as coordinate descent reads it (column-major or CSC) and
+    the positions in it of the columns ``ws``: ``(Xc, ws)`` for every column, or
+    ``(copy of ws's columns, arange(len(ws)))``. ``ws=None`` asks for every column."""
     cache = design.__dict__.setdefault("_cache", {})
-    if "columns" not in cache:
-        X = design.X if design.layout == "full" else design.Xs
-        if design.csc_given is not None:
-            Xc = design.csc_given  # the user's CSC matrix, read as it is
-        elif sp.issparse(X):
-            # a copy even from CSC: sort_indices works in place
-            Xc = X.tocsc(copy=True)
-            Xc.sort_indices()
-        elif X.flags.f_contiguous:
-            Xc = X
+    if "columns" in cache:
+        return cache["columns"], ws
+    last = cache.pop("ws_columns", None)
+    if last is not None and ws is not None and np.array_equal(last[0], ws):
+        cache["ws_columns"] = last
+        return last[1], last[2]
+    del last  # gone before the next copy is made
+    X = design.X if design.layout == "full" else design.Xs
+    gathered = cache.get("columns_gathered", 0)
+    if design.csc_given is not None:
+        Xc = design.csc_given  # the user's CSC matrix, read as it is
+    elif not sp.issparse(X) and X.flags.f_contiguous:
+        Xc = X
+    elif (ws is not None and len(ws) <= _GATHER_SHARE * X.shape[1]
+          and _stored_bytes(X) >= _GATHER_MIN_BYTES and gathered + len(ws) <= X.shape[1]):
+        cache["columns_gathered"] = gathered + len(ws)
+        if sp.issparse(X):
+            Xg = sp.csc_matrix(X[:, ws])
+            Xg.sort_indices()
         else:
-            Xc = column_major_rows(X)
-        cache["columns"] = Xc
-    return cache["columns"]
+            Xg = column_major_copy(X, cols=ws)
+        local = np.arange(len(ws), dtype=np.int64)
+        cache["ws_columns"] = (ws.copy(), Xg, local)
+        return Xg, local
+    elif sp.issparse(X):
+        # a copy even from CSC: sort_indices works in place
+        Xc = X.tocsc(copy=True)
+        Xc.sort_indices()
+    else:
+        Xc = column_major_copy(X)
+    cache["columns"] = Xc
+    return Xc, ws
 
 
 def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_weights=False):
@@ -65,13 +101,39 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
     The returned function takes the working-set rows and, for a separable
     penalty (l21 = 0), the mask of active entries from ``working_set``.
     """
-    Xc = _columns(design)
+    run = _epoch_kernel(design, s, R, offset, l1, l21, l2, per_task_weights)
+    gathered = {}
+
+    def epoch(ws, active=NO_MASK):
+        Xc, cols = _columns(design, ws)
+        if cols is ws:
+            return run(Xc, xbar, W, lip, ws, active)
+        # a copy of the working set's columns: the kernel sees their rows of W, xbar,
+        # lip and active (the same types, so the same compiled versions)
+        key = (id(ws), id(active))
+        if key not in gathered:
+            gathered.clear()
+            gathered[key] = (xbar[ws], lip[ws], active[ws] if active.size else NO_MASK,
+                             ws, active)  # held, so that the ids stay theirs
+        xbar_ws, lip_ws, active_ws = gathered[key][:3]
+        W_ws = W[ws]
+        run(Xc, xbar_ws, W_ws, lip_ws, cols, active_ws)
+        W[ws] = W_ws
+
+    return epoch
+
+
+def _epoch_kernel(design, s, R, offset, l1, l21, l2, per_task_weights):
+    """``epoch_function``'s kernel call, given the matrix of columns, the xbar, W and
+    lip rows that go with them, the columns and the active entries."""
+    sparse = design.csc_given is not None or sp.issparse(
+        design.X if design.layout == "full" else design.Xs)
     if design.layout == "full":
-        if sp.issparse(Xc):
+        if sparse:
             # the design's weights may be a read-only broadcast of one row: that row, as
             # a real array (a view would be a second compiled signature)
             S = np.array(s[:1]) if s.strides[0] == 0 else np.ascontiguousarray(s)
-            return lambda ws, active=NO_MASK: _kernels.bcd_epoch_csc(
+            return lambda Xc, xbar, W, lip, ws, active: _kernels.bcd_epoch_csc(
                 Xc.data, Xc.indices, Xc.indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
                 active,
             )
@@ -80,7 +142,7 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
         if per_task_weights:
             s_task = np.array(s[0])  # writable, contiguous: one compiled signature
 
-            def dense_observed(ws, active=NO_MASK):
+            def dense_observed(Xc, xbar, W, lip, ws, active):
                 # whole rows over several tasks go by blocks of rows (twice the flop
                 # rate); the kernel is compiled only once such a fit comes
                 if not active.size and W.shape[1] >= _kernels.BLOCK_MIN_TASKS:
@@ -91,18 +153,18 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
 
             return dense_observed
         ST = np.asfortranarray(s).T
-        return lambda ws, active=NO_MASK: _kernels.bcd_epoch_dense(
+        return lambda Xc, xbar, W, lip, ws, active: _kernels.bcd_epoch_dense(
             Xc, xbar, ST, RT, offset, W, lip, ws, l1, l21, l2, active
         )
-    if sp.issparse(Xc):
+    if sparse:
         task_of = design.task_of
-        return lambda ws, active=NO_MASK: _kernels.bcd_epoch_stacked_csc(
+        return lambda Xc, xbar, W, lip, ws, active: _kernels.bcd_epoch_stacked_csc(
             Xc.data, Xc.indices, Xc.indptr, task_of, xbar, s, R, offset, W, lip, ws,
             l1, l21, l2, active,
         )
     entries = {}
 
-    def stacked_dense(ws, active=NO_MASK):
+    def stacked_dense(Xc, xbar, W, lip, ws, active):
         if not active.size:
             return _kernels.bcd_epoch_stacked_dense(Xc, design.ptr, xbar, s, R, offset, W,
                                                     lip, ws, l1, l21, l2, active)
@@ -229,7 +291,7 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
                 if l21 > 0.0 and n_tasks >= _kernels.BLOCK_MIN_TASKS
                 and design.n_samples >= _BLOCK_MIN_SAMPLES else bcd_dense_observed)
         n_iter, crit, primal, converged = loop(
-            _columns(design), np.asfortranarray(design.y).T, design.xbar,
+            _columns(design)[0], np.asfortranarray(design.y).T, design.xbar,
             np.array(design.s[0]), R.T, offset, W, lip, l1, l21, l2,
             thresholds["gap"], int(max_iter), int(p0), int(inner_check), int(anderson),
             _MAX_INNER_EPOCHS,
@@ -398,14 +460,15 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
     srho = s * rho if rho is R else np.multiply(rho, s, out=rho)
     del rho
     V_full = None
-    Xc = _columns(design)
+    Xc, cols = _columns(design, ws)
     if active.size and isinstance(Xc, np.ndarray) and 3 * int(active.sum()) < active.size:
         # few active entries: their gradients only, from the column-major copy
         V = np.empty((len(ws), design.n_tasks))
+        active_cols = active if cols is ws else active[ws]
         if design.layout == "full":
-            _kernels.rmatvec_entries(Xc, np.asfortranarray(srho), ws, active, V)
+            _kernels.rmatvec_entries(Xc, np.asfortranarray(srho), cols, active_cols, V)
         else:
-            _kernels.stacked_rmatvec_entries(Xc, design.ptr, srho, ws, active, V)
+            _kernels.stacked_rmatvec_entries(Xc, design.ptr, srho, cols, active_cols, V)
     elif 3 * len(ws) > design.n_features:
         V_full = design.adjoint(srho)
         V = V_full[ws]
