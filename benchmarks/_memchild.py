@@ -57,6 +57,7 @@ def peak_mb():
 
 def main():
     stem, layout, solver, shape = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+    div = float(sys.argv[5]) if len(sys.argv) > 5 else 20.0  # alpha = alpha_max / div
     from . import _peers
     from ._baseline import fista
     from ._objectives import Penalty, PerTaskData, SharedData, alpha_max
@@ -68,7 +69,7 @@ def main():
     Y = np.load(stem + "_Y.npy")
     warnings.simplefilter("ignore")
     if layout in ("shared", "shared-sparse"):
-        alpha = alpha_max(SharedData(X, Y), "l21") / 20
+        alpha = alpha_max(SharedData(X, Y), "l21") / div
         fit = _peers.shared_l21_fitters(X, Y, alpha, [solver])[solver]
         warm(layout, solver, X, Y)
     elif solver == "numpy-fista":
@@ -77,7 +78,7 @@ def main():
         ys = [Y[t * n_t : (t + 1) * n_t, t].copy() for t in range(T)]
         del X, Y
         data = PerTaskData(Xs, ys)
-        pen = Penalty("l21", alpha_max(data, "l21") / 20)
+        pen = Penalty("l21", alpha_max(data, "l21") / div)
 
         def fit(tol):
             return fista(data, pen, rtol=tol * 1e-2, max_iter=5000)
@@ -85,7 +86,7 @@ def main():
         T, n_t, _ = shape
         Xs = [X[t * n_t : (t + 1) * n_t] for t in range(T)]
         ys = [Y[t * n_t : (t + 1) * n_t, t] for t in range(T)]
-        alpha = alpha_max(PerTaskData(Xs, ys), "l21") / 20
+        alpha = alpha_max(PerTaskData(Xs, ys), "l21") / div
         del Xs, ys
         fit = _peers.mtlreg_fitter(X, Y, "l21", alpha)
         warm(layout, solver, X, Y)
