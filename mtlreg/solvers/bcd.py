@@ -472,6 +472,11 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
     elif 3 * len(ws) > design.n_features:
         V_full = design.adjoint(srho)
         V = V_full[ws]
+    elif cols is not ws:
+        # the working set's own copy of its columns (centring drops out as below): no
+        # gather from X, which for a CSR X reads all of it
+        V = (matmul(Xc.T, srho) if design.layout == "full"
+             else design._rmatvec_with(Xc, srho))
     elif design.layout == "full":
         # centring drops out of the working-set gradient as rho sums to 0 per task
         V = gathered_rows(design.n_tasks, column_blocks(design.X, ws, design.n_tasks),
