@@ -484,3 +484,28 @@ def test_working_set_columns_keep_a_dense_c_ordered_fit_small():
         tracemalloc.stop()
     assert 0 < np.count_nonzero(np.any(est.coef_ != 0.0, axis=0)) < d / 4
     assert peak < 0.5 * X.nbytes, f"{peak / X.nbytes:.2f} times X at peak"
+
+
+def test_one_column_working_set_copied_column_major(monkeypatch):
+    # an (n, 1) copy is C-contiguous too: Numba typed it C-ordered and compiled a second
+    # version of each kernel, whose sums went in another order (fits differed in the
+    # last bits from those of a whole copy)
+    import numba
+
+    rng = np.random.default_rng(15)
+    X, Y = _per_task(rng, n_t=40, d=30, density=1.0)
+    X = np.ascontiguousarray(X)
+    monkeypatch.setattr(bcd_module, "_GATHER_MIN_BYTES", 0)
+    Xc, cols = _columns(_design(X, Y), np.array([7]))
+    assert numba.typeof(Xc).layout == "F"
+    np.testing.assert_array_equal(Xc[:, cols], X[:, [7]])
+    # fits whose working sets start with one feature
+    fits = []
+    for min_bytes in (0, 2**62):
+        monkeypatch.setattr(bcd_module, "_GATHER_MIN_BYTES", min_bytes)
+        for cls, penalty in ((LassoRegressor, "lasso"), (L21Regressor, "l21")):
+            alpha = 0.9 * mtlreg.alpha_max(X, Y, penalty=penalty)
+            fits.append(cls(alpha=alpha, tol=1e-8, solver="bcd").fit(X, Y).coef_.copy())
+    for got, ref in zip(fits[:2], fits[2:], strict=True):
+        assert np.count_nonzero(ref) > 0
+        np.testing.assert_array_equal(got, ref)

@@ -79,7 +79,10 @@ def _columns(design, ws=None):
             Xg = sp.csc_matrix(X[:, ws])
             Xg.sort_indices()
         else:
-            Xg = column_major_copy(X, cols=ws)
+            # one column twice: an (n, 1) array is C-contiguous too, and Numba would
+            # type it so (a second compiled version of every kernel, summing in
+            # another order)
+            Xg = column_major_copy(X, cols=ws if len(ws) > 1 else np.repeat(ws, 2))
         local = np.arange(len(ws), dtype=np.int64)
         cache["ws_columns"] = (ws.copy(), Xg, local)
         return Xg, local
@@ -478,7 +481,7 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
         # the working set's own copy of its columns (centring drops out as below): no
         # gather from X, which for a CSR X reads all of it
         V = (matmul(Xc.T, srho) if design.layout == "full"
-             else design._rmatvec_with(Xc, srho))
+             else design._rmatvec_with(Xc, srho))[:len(ws)]  # (a lone column is there twice)
     elif design.layout == "full":
         # centring drops out of the working-set gradient as rho sums to 0 per task
         V = gathered_rows(design.n_tasks, column_blocks(design.X, ws, design.n_tasks),
