@@ -524,12 +524,14 @@ def weighted_curvature(design, S, xbar):
 def _sparse_weighted_squares(design, X, S, uniform, block_nnz=2**17):
     """sum_i S[i, k] X[i, j]^2 for sparse X, per task's rows on the stacked layout.
 
-    A canonical matrix is squared a block of its rows (CSR) or columns (CSC) at a time,
-    each block's squares sharing X's index arrays: no copy of X's values (8 MB on
-    20,000 x 5,000 at 1 %, 60 % of a sparse L2,1 fit's allocations at peak).
+    Never a copy of X's values (8 MB on 20,000 x 5,000 at 1 %, 60 % of a sparse L2,1
+    fit's allocations at peak): a canonical matrix goes through one compiled pass on
+    the full layout, and is squared a block of its rows at a time on the stacked one,
+    each block's squares sharing X's index arrays.
     """
     if uniform:
-        # one column of ones: a broadcast S would be copied by each block's product
+        # one column of ones: a broadcast S would be copied by each block's product, and
+        # reach the compiled pass as a strided array (a second compiled version)
         return _sparse_squares(_OneTask(), X, np.ones((X.shape[0], 1)), block_nnz) * S[0]
     return _sparse_squares(design, X, S, block_nnz)
 
@@ -538,6 +540,14 @@ def _sparse_squares(design, X, S, block_nnz):
     stacked = design.layout != "full"
     if not X.has_canonical_format:
         return _sparse_products(design, X.multiply(X), S, stacked)  # sums duplicates
+    if not stacked:
+        # one compiled pass, no temporaries (the blocks' squares and the index arrays
+        # scipy copies for each block held 1.5 MB at a time: at a Newton step's peak,
+        # beside its arrays of Y's shape)
+        out = np.empty((X.shape[1], S.shape[1]))
+        _kernels.sparse_weighted_squares(X.data, X.indices, X.indptr, X.format == "csr",
+                                         np.ascontiguousarray(S, dtype=np.float64), out)
+        return out
     by_rows = X.format == "csr"
     n_major = X.shape[0] if by_rows else X.shape[1]
     ends = np.searchsorted(X.indptr, np.arange(block_nnz, X.nnz, block_nnz), side="right")

@@ -213,6 +213,21 @@ def stacked_rmatvec_csr(data, indices, indptr, ptr, g, GT):
 
 
 @njit(cache=True)
+def sparse_weighted_squares(data, indices, indptr, by_rows, S, out):
+    """out[j, t] = sum_i S[i, t] X[i, j]^2 for a CSC (or, ``by_rows``, CSR) matrix X
+    with unique indices; S holds a row of weights per sample, or one row for all."""
+    step = 0 if S.shape[0] == 1 else 1
+    out[:, :] = 0.0
+    for m in range(indptr.shape[0] - 1):
+        for k in range(indptr[m], indptr[m + 1]):
+            x2 = data[k] * data[k]
+            i = m if by_rows else indices[k]
+            j = indices[k] if by_rows else m
+            for t in range(out.shape[1]):
+                out[j, t] += x2 * S[i * step, t]
+
+
+@njit(cache=True)
 def take_column_major(X, rows, cols, out):
     """out[i, k] = X[rows[i], cols[k]] into a column-major ``out``, by 64 x 64 tiles so
     that reads and writes both stay within cache lines already loaded."""

@@ -509,3 +509,28 @@ def test_one_column_working_set_copied_column_major(monkeypatch):
     for got, ref in zip(fits[:2], fits[2:], strict=True):
         assert np.count_nonzero(ref) > 0
         np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("fmt", ["csc", "csr"])
+def test_shared_sparse_curvature_allocates_nothing_of_x_size(fmt):
+    # proximal Newton's curvatures come at its peak, beside its arrays of Y's shape;
+    # squared by blocks they held a block's squares and scipy's copy of its indices
+    # (1.5 MB on 20,000 x 5,000 at 1 %)
+    rng = np.random.default_rng(16)
+    X = sp.random(20000, 2000, density=0.01, format=fmt, random_state=rng)
+    Y = rng.standard_normal((20000, 2))
+    Y[::3, 1] = np.nan  # weights that differ down a column
+    design = _design(X, Y)
+    S = rng.random(design.s.shape) * (design.s > 0)
+    curvature = _design_module.weighted_curvature
+    curvature(design, S, design.xbar)  # compiled before the measurement
+    tracemalloc.start()
+    try:
+        got = curvature(design, S, design.xbar)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    assert peak < 0.05 * x_bytes, f"{peak / x_bytes:.3f} times X at peak"
+    dense = _design(X.toarray(), Y)
+    assert_allclose(got, curvature(dense, S, dense.xbar), rtol=1e-12, atol=1e-14)
