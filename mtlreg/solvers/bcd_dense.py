@@ -29,7 +29,7 @@ from .._kernels import (
 _TINY = np.finfo(np.float64).tiny
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _row_norm(V, k, separable):
     """The dual norm of row k of V: max |v| (entrywise ball) or ||v||_2 (row ball)."""
     out = 0.0
@@ -42,7 +42,7 @@ def _row_norm(V, k, separable):
     return np.sqrt(out)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _penalty_value(W, rows, l1, l21, l2):
     out = 0.0
     for k in range(rows.shape[0]):
@@ -56,7 +56,7 @@ def _penalty_value(W, rows, l1, l21, l2):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _conjugate_excess(V, rows_used, separable, alpha):
     """Squared distance of V's first ``rows_used`` rows to the dual ball of radius alpha."""
     out = 0.0
@@ -73,7 +73,7 @@ def _conjugate_excess(V, rows_used, separable, alpha):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _copy_into(src, dst):
     """dst[...] = src for 2-D arrays (loops: Numba's slice assignment is slow to compile)."""
     for i in range(src.shape[0]):
@@ -81,7 +81,7 @@ def _copy_into(src, dst):
             dst[i, j] = src[i, j]
 
 
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
+@njit(cache=True, fastmath=_FAST)
 def _residual(RT, offset, rhoT):
     """rho = R + offset, task by task (the true residual of the centred model)."""
     for t in range(RT.shape[0]):
@@ -90,7 +90,7 @@ def _residual(RT, offset, rhoT):
             rhoT[t, i] = RT[t, i] + o
 
 
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
+@njit(cache=True, fastmath=_FAST)
 def _gradient(X, rhoT, xbar, s_task, rows, active, V):
     """Minus the datafit gradient of ``rows`` into V[:len(rows)]; zero at entries a
     non-empty ``active`` leaves out (the epochs hold them fixed)."""
@@ -119,7 +119,7 @@ def _gradient(X, rhoT, xbar, s_task, rows, active, V):
 _FEW_TASKS = 7
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _full_gradient(X, rhoT, xbar, s_task, V):
     """``_gradient`` of every row; the product through BLAS unless there are few tasks
     (X' rho: a third of the loops' time on 1,000 x 300 x 50)."""
@@ -137,7 +137,7 @@ def _full_gradient(X, rhoT, xbar, s_task, V):
             V[j, t] = s_task[t] * (G[j, t] - xbar[j, t] * col_sum)
 
 
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
+@njit(cache=True, fastmath=_FAST)
 def _gap(V, rhoT, yT, s_task, W, rows, l1, l21, l2):
     """(duality gap, primal) of the problem restricted to ``rows`` (all rows: the full
     gap), V[:len(rows)] holding their gradients from ``_gradient``.
@@ -172,7 +172,7 @@ def _gap(V, rhoT, yT, s_task, W, rows, l1, l21, l2):
     return primal - dual, primal
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _mark_largest(scores, k, marked):
     """marked[i] = 1 for the k largest scores (ties broken arbitrarily).
 
@@ -216,7 +216,7 @@ def _mark_largest(scores, k, marked):
         marked[heap[q]] = 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _working_set(W, V, alpha, ws_size, p0, separable):
     """``bcd.working_set`` (rows, or entries when separable with several tasks): the
     same sets, returned as (sorted rows, size, active-entry mask or an empty one)."""
@@ -279,7 +279,7 @@ def _working_set(W, V, alpha, ws_size, p0, separable):
     return ws, size, np.zeros((0, 0), dtype=np.uint8)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _solve_small(G, rhs):
     """G c = rhs by Gaussian elimination with partial pivoting; None-like: all NaN if singular."""
     m = G.shape[0]
@@ -314,7 +314,7 @@ def _solve_small(G, rhs):
     return c
 
 
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
+@njit(cache=True, fastmath=_FAST)
 def _squared_loss(rhoT, s_task):
     out = 0.0
     for t in range(rhoT.shape[0]):
@@ -325,7 +325,7 @@ def _squared_loss(rhoT, s_task):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def _extrapolate(s_task, W, RT, offset, W_hist, R_hist, off_hist, all_rows, l1, l21, l2,
                  rho_now, rho_acc):
     """``bcd._extrapolate``: Anderson extrapolation, kept if it lowers the objective."""
@@ -384,7 +384,7 @@ def _extrapolate(s_task, W, RT, offset, W_hist, R_hist, off_hist, all_rows, l1, 
 # inlined into bcd_dense_observed_blocks, whose compile would otherwise optimise and
 # generate the loop's code twice (measured, cold: 12.7-13.3 s of CPU for that version,
 # 9.6-10.9 s inlined; the row-by-row version, called from Python, is unchanged)
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, inline="always")
 def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, threshold,
                        max_iter, p0, n_epochs, anderson, max_inner_epochs, row_blocks=None):
     """Minimise sum_t s_t/2 ||rho_t||^2 + sum_j l1|W_j|_1 + l21|W_j|_2 + l2/2|W_j|^2.
@@ -491,7 +491,7 @@ def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, thr
     return n_iter, gap, primal, converged
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True)
 def bcd_dense_observed_blocks(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, threshold,
                               max_iter, p0, n_epochs, anderson, max_inner_epochs):
     """``bcd_dense_observed`` with its epochs by blocks of rows (l21 > 0 only).
