@@ -3,6 +3,12 @@
 Dense matrix products stay in NumPy (BLAS); these kernels cover the loops
 BLAS cannot express: per-task products on stacked rows, the proxes and the
 coordinate-descent epochs (the logistic loss is in ``_logistic``).
+
+Numba's disk cache checks a kernel against its own source file only: after editing a
+kernel here that another module's kernels call (``solvers/bcd_dense.py``), delete the
+package's cached ``*.nbi`` / ``*.nbc`` files (or point NUMBA_CACHE_DIR at an empty
+folder), or those callers keep running the old code. An install replaces every file,
+so users never meet this.
 """
 
 import warnings
@@ -331,9 +337,14 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
         return
     # coupled row, exact: with a = soft(L w + grad, l1) and c = L + l2 the
     # minimiser is w_t = a_t / (c_t + l21 / r), r = ||w||, where r solves
-    # psi(r) = sum_t a_t^2 / (c_t r + l21)^2 = 1. psi is convex and decreasing,
-    # so Newton's method from r = 0 climbs monotonically to the root.
-    norm2 = 0.0
+    # sum_t a_t^2 / (c_t r + l21)^2 = 1, i.e. with u = r / l21 and b = a / ||a||,
+    # g(u) = sum_t b_t^2 / (c_t u + 1)^2 - (l21 / ||a||)^2 = 0. g is convex and
+    # decreasing, so Newton's method from u = 0 climbs monotonically to the root.
+    # In these units nothing underflows or overflows whatever the scale of the data
+    # and of l21 (in r's, (c r + l21)^3 underflowed to zero for l21 below 1e-108);
+    # where (l21 / ||a||)^2 underflows, u grows until 1 / u is below rounding next
+    # to c, the minimiser of the l21-free model.
+    amax = 0.0
     for t in range(n_tasks):
         v = lip[t] * w[t] + grad[t]
         if v > l1:
@@ -343,35 +354,41 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
         else:
             v = 0.0
         out[t] = v
-        norm2 += v * v
-    if norm2 <= l21 * l21:
+        amax = max(amax, abs(v))
+    norm = 0.0
+    if amax > 0.0:
+        for t in range(n_tasks):
+            norm += (out[t] / amax) ** 2
+        norm = amax * np.sqrt(norm)
+    if norm <= l21:
         for t in range(n_tasks):
             out[t] = 0.0
         return
-    r = 0.0
+    lam2 = (l21 / norm) ** 2
+    u = 0.0
     for _ in range(100):
-        psi = -1.0
-        dpsi = 0.0
+        g = -lam2
+        dg = 0.0
         for t in range(n_tasks):
             c = lip[t] + l2
-            q = c * r + l21
-            a2 = out[t] * out[t]
-            psi += a2 / (q * q)
-            dpsi -= 2.0 * a2 * c / (q * q * q)
-        if dpsi == 0.0:
+            q = c * u + 1.0
+            b2 = (out[t] / norm) ** 2
+            g += b2 / (q * q)
+            dg -= 2.0 * b2 * c / (q * q * q)
+        if dg == 0.0:
             break
-        step = psi / dpsi
-        r -= step
-        if -step <= 1e-14 * r:
+        step = g / dg
+        u -= step
+        if -step <= 1e-14 * u:
             break
-    if r <= 0.0:
-        # ||a|| exceeded l21 by rounding only (psi(0) evaluated to 0): the row is
+    if u <= 0.0:
+        # ||a|| exceeded l21 by rounding only (g(0) evaluated to 0): the row is
         # exactly at its threshold, where the minimiser is zero
         for t in range(n_tasks):
             out[t] = 0.0
         return
     for t in range(n_tasks):
-        out[t] = out[t] / (lip[t] + l2 + l21 / r)
+        out[t] = out[t] / (lip[t] + l2 + 1.0 / u)
 
 
 @njit(cache=True)

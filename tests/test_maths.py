@@ -506,6 +506,52 @@ def test_row_prox_at_its_threshold_returns_zero():
     assert found > 0
 
 
+@pytest.mark.parametrize("scale", [1e-150, 1e-120, 1e-60, 1.0, 1e100])
+def test_row_prox_is_scale_free(scale):
+    """The coupled row prox scales with its data and l21, to the smallest scales (its
+    Newton iteration once underflowed: (c r + l21)^3 = 0 for l21 below 1e-108, a
+    division by zero, or a zero model under NumPy's error model)."""
+    from mtlreg._kernels import _row_prox
+
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        T = int(rng.integers(1, 8))
+        grad = rng.standard_normal(T)
+        lip = rng.uniform(0.0, 2.0, T)
+        l1, l2 = rng.choice([0.0, 0.1]), rng.choice([0.0, 0.5])
+        l21 = rng.uniform(0.01, 1.2) * np.linalg.norm(grad)
+        ref = np.empty(T)
+        _row_prox(np.zeros(T), grad, lip, l1, l21, l2, ref)
+        a = np.sign(grad) * np.maximum(np.abs(grad) - l1, 0.0)
+        norm = np.linalg.norm(ref)
+        if norm > 0.0:  # the minimiser's condition: w = a / (c + l21 / ||w||)
+            np.testing.assert_allclose(ref, a / (lip + l2 + l21 / norm), rtol=1e-12)
+        else:
+            assert np.linalg.norm(a) <= l21 * (1 + 1e-12)
+        got = np.empty(T)
+        _row_prox(np.zeros(T), grad * scale, lip, l1 * scale, l21 * scale, l2, got)
+        np.testing.assert_allclose(got, ref * scale, rtol=1e-12, atol=0.0)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("storage", ["dense", "csc"])
+def test_l21_fits_in_tiny_units_are_the_same_fits(storage, missing):
+    """Targets and alpha in units of 1e-110 (a regression: the row prox's Newton
+    iteration underflowed, and the fit stopped at zero or raised ZeroDivisionError)."""
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((80, 10))
+    W = np.zeros((10, 3))
+    W[:4] = rng.standard_normal((4, 3))
+    Y = X @ W + 0.1 * rng.standard_normal((80, 3))
+    if missing:
+        Y[::5, 1] = np.nan  # the Python loop; fully observed: the compiled one
+    A = sp.csc_matrix(X) if storage == "csc" else X
+    ref = mtlreg.L21Regressor(alpha=0.01, tol=1e-10).fit(A, Y)
+    got = mtlreg.L21Regressor(alpha=0.01 * 1e-110, tol=1e-10).fit(A, Y * 1e-110)
+    assert np.any(ref.coef_ != 0.0)
+    np.testing.assert_allclose(got.coef_ / 1e-110, ref.coef_, rtol=1e-8, atol=1e-12)
+
+
 @pytest.mark.parametrize("blas", [False, True])
 @pytest.mark.parametrize("storage", ["csr", "gathered", "grouped-C", "grouped-F"])
 def test_stacked_products_match_dense_algebra(blas, storage, monkeypatch):
