@@ -344,6 +344,7 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
     # and of l21 (in r's, (c r + l21)^3 underflowed to zero for l21 below 1e-108);
     # where (l21 / ||a||)^2 underflows, u grows until 1 / u is below rounding next
     # to c, the minimiser of the l21-free model.
+    norm2 = 0.0
     amax = 0.0
     for t in range(n_tasks):
         v = lip[t] * w[t] + grad[t]
@@ -354,17 +355,24 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
         else:
             v = 0.0
         out[t] = v
+        norm2 += v * v
         amax = max(amax, abs(v))
-    norm = 0.0
-    if amax > 0.0:
+    norm = np.sqrt(norm2)
+    if amax > 0.0 and not 1e-290 < norm2 < 1e290:
+        # squares under- or overflowing: the norm from a / max |a|
+        norm = 0.0
         for t in range(n_tasks):
-            norm += (out[t] / amax) ** 2
+            v = out[t] / amax
+            norm += v * v
         norm = amax * np.sqrt(norm)
     if norm <= l21:
         for t in range(n_tasks):
             out[t] = 0.0
         return
-    lam2 = (l21 / norm) ** 2
+    lam = l21 / norm
+    lam2 = lam * lam
+    for t in range(n_tasks):
+        out[t] /= norm  # b, in out's place
     u = 0.0
     for _ in range(100):
         g = -lam2
@@ -372,7 +380,7 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
         for t in range(n_tasks):
             c = lip[t] + l2
             q = c * u + 1.0
-            b2 = (out[t] / norm) ** 2
+            b2 = out[t] * out[t]
             g += b2 / (q * q)
             dg -= 2.0 * b2 * c / (q * q * q)
         if dg == 0.0:
@@ -388,7 +396,7 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
             out[t] = 0.0
         return
     for t in range(n_tasks):
-        out[t] = out[t] / (lip[t] + l2 + 1.0 / u)
+        out[t] = out[t] * norm / (lip[t] + l2 + 1.0 / u)
 
 
 @njit(cache=True)
