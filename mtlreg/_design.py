@@ -548,21 +548,17 @@ def _sparse_squares(design, X, S, block_nnz):
         _kernels.sparse_weighted_squares(X.data, X.indices, X.indptr, X.format == "csr",
                                          np.ascontiguousarray(S, dtype=np.float64), out)
         return out
-    by_rows = X.format == "csr"
-    n_major = X.shape[0] if by_rows else X.shape[1]
+    # the stacked layout's matrix is CSR: blocks of its rows
+    n_rows = X.shape[0]
     ends = np.searchsorted(X.indptr, np.arange(block_nnz, X.nnz, block_nnz), side="right")
-    bounds = np.unique(np.concatenate(([0], np.clip(ends - 1, 1, n_major), [n_major])))
+    bounds = np.unique(np.concatenate(([0], np.clip(ends - 1, 1, n_rows), [n_rows])))
     out = np.zeros((X.shape[1], design.n_tasks))
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         a, b = X.indptr[lo], X.indptr[hi]
         values = X.data[a:b]
-        shape = (hi - lo, X.shape[1]) if by_rows else (X.shape[0], hi - lo)
-        block = type(X)((values * values, X.indices[a:b], X.indptr[lo:hi + 1] - a),
-                        shape=shape)
-        if by_rows:
-            out += _sparse_products(design, block, S[lo:hi], stacked, lo)
-        else:
-            out[lo:hi] = _sparse_products(design, block, S, stacked)
+        block = sp.csr_matrix((values * values, X.indices[a:b], X.indptr[lo:hi + 1] - a),
+                              shape=(hi - lo, X.shape[1]))
+        out += _sparse_products(design, block, S[lo:hi], True, lo)
     return out
 
 

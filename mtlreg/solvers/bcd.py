@@ -131,8 +131,7 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
 def _epoch_kernel(design, s, R, offset, l1, l21, l2, per_task_weights):
     """``epoch_function``'s kernel call, given the matrix of columns, the xbar, W and
     lip rows that go with them, the columns and the active entries."""
-    sparse = design.csc_given is not None or sp.issparse(
-        design.X if design.layout == "full" else design.Xs)
+    sparse = sp.issparse(design.X if design.layout == "full" else design.Xs)
     if design.layout == "full":
         if sparse:
             # the design's weights may be a read-only broadcast of one row: that row, as
