@@ -11,6 +11,8 @@ SOLVERS = ["mtlreg", "sklearn", "skglm", "celer"]
 OWN_TOL = 1e-6
 CURVE_TOLS = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9]
 GRID_TOLS = [1e-6, 1e-7, 1e-8, 1e-9]
+# runs to the target faster than this are timed again in interleaved rounds
+RETIME_BELOW = 0.5
 
 
 def run_problem(n, d, T, divisors, tols, solvers, seed=0, time_cap=120.0, density=None):
@@ -45,14 +47,32 @@ def run_problem(n, d, T, divisors, tols, solvers, seed=0, time_cap=120.0, densit
             "n": n, "d": d, "T": T, "alpha_div": div, "alpha": alpha, "gap_scale": scale,
             "solvers": {},
         }
-        for name, fit in _peers.shared_l21_fitters(X, Y, alpha, solvers).items():
+        fitters = _peers.shared_l21_fitters(X, Y, alpha, solvers)
+        for name, fit in fitters.items():
             _harness.log(f"  shared {res['problem']}: {name}")
             res["solvers"][name] = _harness.summarise(
                 _harness.sweep(fit, rescore, tols, OWN_TOL, time_cap=time_cap), OWN_TOL
             )
+        retime(res, fitters)
         add_ratios(res)
         out.append(res)
     return out
+
+
+def retime(res, fitters, below=RETIME_BELOW, ref="mtlreg"):
+    """Time again, in interleaved rounds, each solver's run to the target that took
+    under ``below`` seconds, and keep the best of those rounds as its time (the sweep's,
+    timed one solver after the other, stays as ``time_sweep``). Only with mtlreg and at
+    least one peer among them."""
+    runs = {name: s["to_target"] for name, s in res["solvers"].items()
+            if s.get("to_target") and s["to_target"]["time"] < below}
+    if ref not in runs or len(runs) < 2:
+        return
+    best = _harness.interleaved(
+        {name: (lambda f=fitters[name], tol=r["tol"]: f(tol)) for name, r in runs.items()})
+    for name, r in runs.items():
+        r["time_sweep"], r["time"] = r["time"], best[name]
+        r["retimed"] = True
 
 
 def add_ratios(res, ref="mtlreg"):
