@@ -3,8 +3,8 @@
 For the squared loss and any penalty that is a sum over feature rows of
 l1*|w|_1 + l21*|w|_2 + l2/2*|w|^2 (``penalty.row_params``), on either
 layout. Each epoch is one compiled pass over the working set; the outer loop
-(gap, working-set growth) is Python, except for small dense designs with every
-target observed, which ``bcd_dense`` solves compiled end to end.
+(gap, working-set growth) is Python, except for small designs (dense or sparse) with
+every target observed, which ``bcd_dense`` solves compiled end to end.
 """
 
 import numpy as np
@@ -35,6 +35,8 @@ _MAX_INNER_EPOCHS = 50
 _BLOCK_MIN_SAMPLES = 200
 # passed as the active-entry mask when whole working-set rows are in use
 NO_MASK = np.zeros((0, 0), dtype=np.uint8)
+# the compiled loop's dense X when it reads a sparse one's CSC arrays
+_NO_DENSE = np.zeros((0, 0))
 
 
 def supports(problem):
@@ -235,20 +237,27 @@ def _entry_working_set(W, V, alpha, ws_size, p0):
 
 
 def _compiled_loop_applies(design, mask, l1, l21, l2, verbose, anderson=5):
-    """Whether ``bcd_dense_observed`` runs the whole fit: a dense full layout with every
-    target observed, a penalty with a duality gap whose dual ball it knows (entrywise or
-    by rows), products small enough for its loops to match one BLAS thread, and room
-    for the residual snapshots of its extrapolation (at most a quarter of X, or 8 MB)."""
+    """Whether ``bcd_dense_observed`` runs the whole fit: a full layout (a dense X, or a
+    sparse one through its CSC arrays) with every target observed, a penalty with a
+    duality gap whose dual ball it knows (entrywise or by rows), products small enough
+    for its loops to match one BLAS thread, and room for the residual snapshots of its
+    extrapolation (at most a quarter of X's stored values, or 8 MB). It reads X by
+    columns: an X stored otherwise (C-ordered, CSR) only under ``_GATHER_MIN_BYTES``,
+    which it copies whole; the Python loop copies a larger one's working sets only."""
     snapshots = (anderson + 1) * mask.size
+    if design.layout != "full":
+        return False
+    X = design.X
+    X_size = X.nnz if sp.issparse(X) else X.size
+    by_columns = design.csc_given is not None if sp.issparse(X) else X.flags.f_contiguous
     return (
-        design.layout == "full"
-        and not sp.issparse(design.X)
+        (by_columns or _stored_bytes(X) < _GATHER_MIN_BYTES)
         and bool(np.all(mask))
         and not verbose
         and (l1 == 0.0 or l21 == 0.0)
         and (l1 + l21 > 0.0 or l2 > 0.0)
         and product_flops(design) < SMALL_PRODUCT
-        and snapshots <= max(design.X.size / 4, 2**20)
+        and snapshots <= max(X_size / 4, 2**20)
     )
 
 
@@ -289,23 +298,28 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     R -= design.expand(b)
     if observed is not None:
         R[~mask] = 0.0
-    if design.layout == "full" and not sp.issparse(design.X):
-        # the dense kernels sweep the residual task by task
+    sparse = sp.issparse(design.X if design.layout == "full" else design.Xs)
+    compiled = _compiled_loop_applies(design, mask, l1, l21, l2, verbose, anderson)
+    if compiled or (design.layout == "full" and not sparse):
+        # the dense kernels and the compiled loop sweep the residual task by task
         R = np.asfortranarray(R)
     offset = np.zeros(n_tasks)
-    if _compiled_loop_applies(design, mask, l1, l21, l2, verbose, anderson):
-        # whole rows over several tasks and enough samples go by blocks of rows
-        # (the whole loop, measured interleaved in one process: 1.08-1.26x faster
-        # at T >= 10 from 200 samples, even at T = 4, 0.92-1.01x at 100 samples)
-        loop = (bcd_dense_observed_blocks
-                if l21 > 0.0 and n_tasks >= _kernels.BLOCK_MIN_TASKS
-                and design.n_samples >= _BLOCK_MIN_SAMPLES else bcd_dense_observed)
-        n_iter, crit, primal, converged = loop(
-            _columns(design)[0], np.asfortranarray(design.y).T, design.xbar,
-            np.array(design.s[0]), R.T, offset, W, lip, l1, l21, l2,
-            thresholds["gap"], int(max_iter), int(p0), int(inner_check), int(anderson),
-            _MAX_INNER_EPOCHS,
-        )
+    if compiled:
+        args = (np.asfortranarray(design.y).T, design.xbar, np.array(design.s[0]), R.T,
+                offset, W, lip, l1, l21, l2, thresholds["gap"], int(max_iter), int(p0),
+                int(inner_check), int(anderson), _MAX_INNER_EPOCHS)
+        Xc = _columns(design)[0]
+        if sparse:
+            n_iter, crit, primal, converged = bcd_dense_observed(
+                _NO_DENSE, *args, None, (Xc.data, Xc.indices, Xc.indptr))
+        elif (l21 > 0.0 and n_tasks >= _kernels.BLOCK_MIN_TASKS
+              and design.n_samples >= _BLOCK_MIN_SAMPLES):
+            # whole rows over several tasks and enough samples go by blocks of rows
+            # (the whole loop, measured interleaved in one process: 1.08-1.26x faster
+            # at T >= 10 from 200 samples, even at T = 4, 0.92-1.01x at 100 samples)
+            n_iter, crit, primal, converged = bcd_dense_observed_blocks(Xc, *args)
+        else:
+            n_iter, crit, primal, converged = bcd_dense_observed(Xc, *args)
         return result(W, b, n_iter, crit, "gap", converged, primal)
     epoch = epoch_function(design, design.s, design.xbar, R, offset, W, lip, l1, l21, l2,
                            per_task_weights=all_observed)

@@ -1,14 +1,16 @@
-"""Coordinate descent compiled end to end, for small dense designs with every target observed.
+"""Coordinate descent compiled end to end, for small designs with every target observed.
 
 The same algorithm as ``bcd.bcd`` (duality gap, working sets, epochs with
-Anderson extrapolation), for the full layout of a dense X with every target
-observed, i.e. scikit-learn's MultiTaskLasso problem. On small problems the
-Python outer loop of ``bcd.bcd`` costs more than its epochs (measured: 8 of
+Anderson extrapolation), for the full layout of a dense or CSC X with every
+target observed, i.e. scikit-learn's MultiTaskLasso problem. On small problems
+the Python outer loop of ``bcd.bcd`` costs more than its epochs (measured: 8 of
 10 ms of a 500 x 300 x 2 fit in some 25 NumPy-heavy steps of gap checks,
-working sets and extrapolations); here every step is compiled, so a fit costs
-its flops. ``bcd`` sends only problems whose products are small (one BLAS
-thread, loops over working-set columns as fast) and whose residual snapshots
-for the extrapolation are cheap to keep.
+working sets and extrapolations; 9 of 12 ms of a 2,000 x 500 x 3 CSC fit at
+2 %); here every step is compiled, so a fit costs its flops. ``bcd`` sends only
+problems whose products are small (one BLAS thread, loops over working-set
+columns as fast) and whose residual snapshots for the extrapolation are cheap
+to keep. A sparse X compiles a second version of the loop (its CSC arrays are
+other types), as the first fit on one pays.
 
 The penalty enters only through its row parameters (l1, l21, l2): a sum over
 feature rows of l1 |w|_1 + l21 |w|_2 + l2/2 |w|^2 with l1 = 0 or l21 = 0,
@@ -21,6 +23,7 @@ import numpy as np
 
 from .._kernels import (
     _FAST,
+    bcd_epoch_csc,
     bcd_epoch_dense_observed,
     bcd_epoch_dense_observed_blocks,
     njit,
@@ -91,9 +94,11 @@ def _residual(RT, offset, rhoT):
 
 
 @njit(cache=True, fastmath=_FAST)
-def _gradient(X, rhoT, xbar, s_task, rows, active, V):
+def _gradient(X, rhoT, xbar, s_task, rows, active, V, csc=None):
     """Minus the datafit gradient of ``rows`` into V[:len(rows)]; zero at entries a
-    non-empty ``active`` leaves out (the epochs hold them fixed)."""
+    non-empty ``active`` leaves out (the epochs hold them fixed). ``csc``: X as the
+    arrays (data, indices, indptr) of a CSC matrix, in place of the dense X (Numba
+    compiles only the branch the call's types take)."""
     n_tasks, n_samples = rhoT.shape
     masked = active.shape[0] > 0
     col_sums = np.zeros(n_tasks)
@@ -107,8 +112,13 @@ def _gradient(X, rhoT, xbar, s_task, rows, active, V):
                 V[k, t] = 0.0
                 continue
             acc = 0.0
-            for i in range(n_samples):
-                acc += X[i, j] * rhoT[t, i]
+            if csc is None:
+                for i in range(n_samples):
+                    acc += X[i, j] * rhoT[t, i]
+            else:
+                data, indices, indptr = csc
+                for q in range(indptr[j], indptr[j + 1]):
+                    acc += data[q] * rhoT[t, indices[q]]
             V[k, t] = s_task[t] * (acc - xbar[j, t] * col_sums[t])
 
 
@@ -120,13 +130,14 @@ _FEW_TASKS = 7
 
 
 @njit(cache=True)
-def _full_gradient(X, rhoT, xbar, s_task, V):
+def _full_gradient(X, rhoT, xbar, s_task, V, csc=None):
     """``_gradient`` of every row; the product through BLAS unless there are few tasks
-    (X' rho: a third of the loops' time on 1,000 x 300 x 50)."""
+    (X' rho: a third of the loops' time on 1,000 x 300 x 50) or X is sparse."""
     n_tasks, n_samples = rhoT.shape
-    if n_tasks < _FEW_TASKS:
-        _gradient(X, rhoT, xbar, s_task, np.arange(X.shape[1]), np.zeros((0, 0), np.uint8),
-                  V)
+    if csc is not None or n_tasks < _FEW_TASKS:
+        # csc passed on as it came (one compiled signature of _gradient per loop)
+        _gradient(X, rhoT, xbar, s_task, np.arange(V.shape[0]), np.zeros((0, 0), np.uint8),
+                  V, csc)
         return
     G = np.dot(X.T, rhoT.T)
     for t in range(n_tasks):
@@ -386,7 +397,8 @@ def _extrapolate(s_task, W, RT, offset, W_hist, R_hist, off_hist, all_rows, l1, 
 # 9.6-10.9 s inlined; the row-by-row version, called from Python, is unchanged)
 @njit(cache=True, inline="always")
 def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, threshold,
-                       max_iter, p0, n_epochs, anderson, max_inner_epochs, row_blocks=None):
+                       max_iter, p0, n_epochs, anderson, max_inner_epochs, row_blocks=None,
+                       csc=None):
     """Minimise sum_t s_t/2 ||rho_t||^2 + sum_j l1|W_j|_1 + l21|W_j|_2 + l2/2|W_j|^2.
 
     X column-major (n_samples, n_features); the targets yT and the residual RT
@@ -402,9 +414,15 @@ def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, thr
     ``row_blocks`` left at None: epochs row by row, and Numba prunes the block
     kernel's branch before typing it (a fit that does not use that kernel does not
     compile it, 7-8 s). ``bcd_dense_observed_blocks`` passes True.
+
+    ``csc``: a sparse X as the arrays (data, indices, indptr) of its CSC matrix, X
+    then being any placeholder; the epochs and gradients read those, and a dense fit
+    compiles none of it (Numba prunes the branches by the argument's type).
     """
-    n_samples, n_features = X.shape
-    n_tasks = W.shape[1]
+    n_tasks, n_samples = RT.shape
+    n_features = W.shape[0]
+    if csc is not None:
+        S_row = s_task.reshape((1, n_tasks))  # the CSC epoch's weights: one shared row
     separable = l21 == 0.0
     alpha = l1 + l21
     all_rows = np.arange(n_features)
@@ -426,7 +444,7 @@ def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, thr
     while True:
         _residual(RT, offset, rho)
         if not V_known:
-            _full_gradient(X, rho, xbar, s_task, V_full)
+            _full_gradient(X, rho, xbar, s_task, V_full, csc)
         gap, primal = _gap(V_full, rho, yT, s_task, W, all_rows, l1, l21, l2)
         if gap <= threshold:
             converged = True
@@ -454,7 +472,11 @@ def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, thr
                 break
             V_known = False
             for _ in range(n_epochs):
-                if row_blocks is None:
+                if csc is not None:
+                    # R row-major, as the Python loop keeps it for a sparse X
+                    bcd_epoch_csc(csc[0], csc[1], csc[2], xbar, S_row, RT.T, offset, W, lip,
+                                  ws, l1, l21, l2, active)
+                elif row_blocks is None:
                     bcd_epoch_dense_observed(X, xbar, s_task, RT, offset, W, lip, ws, l1, l21,
                                              l2, active)
                 else:
@@ -477,13 +499,13 @@ def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, thr
             if active.shape[0] == 0 and 3 * ws.shape[0] > n_features:
                 # most rows are in the working set: the full gradient costs little
                 # more, and the outer check at the same point reuses it
-                _full_gradient(X, rho, xbar, s_task, V_full)
+                _full_gradient(X, rho, xbar, s_task, V_full, csc)
                 for k in range(ws.shape[0]):
                     for t in range(n_tasks):
                         V[k, t] = V_full[ws[k], t]
                 V_known = True
             else:
-                _gradient(X, rho, xbar, s_task, ws, active, V)
+                _gradient(X, rho, xbar, s_task, ws, active, V, csc)
             inner, _ = _gap(V, rho, yT, s_task, W, ws, l1, l21, l2)
             if inner <= target:
                 break
