@@ -403,7 +403,8 @@ def _canonical_csc(X):
     descent can read without a copy), else None.
 
     The kernels then meet the user's index dtype and memory layout (int64 indices,
-    read-only or strided arrays): each new kind compiles once (about 1 s), cached.
+    read-only or strided arrays): each new kind compiles once (about 1 s), cached. The
+    compiled loop of small designs takes only the usual kind (``bcd._usual_csc``).
     """
     if sp.issparse(X) and X.format == "csc" and X.has_canonical_format:
         return X
