@@ -699,7 +699,8 @@ def bcd_epoch_dense(X, xbar, ST, RT, offset, W, lip, ws, l1, l21, l2,
 @njit(cache=True)
 def bcd_epoch_csc(data, indices, indptr, xbar, S, R, offset, W, lip, ws, l1, l21, l2,
                   active):
-    """One epoch over the rows ``ws`` of a CSC design; R is row-major here.
+    """One epoch over the rows ``ws`` of a CSC design; R is (n_samples, n_tasks),
+    row-major from the Python loop, column-major from the compiled one (``bcd_dense``).
 
     S holds a weight per entry of R, or one row of weights that every row shares
     (all targets observed: no array of R's size, and the same compiled signature),

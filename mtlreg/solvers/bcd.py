@@ -346,7 +346,7 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
     keep_residuals = (anderson + 1) * R.size <= X_size / 4
     history = []
     row_flops = 4.0 * max(product_flops(design), 1.0) / max(design.n_features, 1)
-    flops_per_second = _SPARSE_FLOPS_PER_SECOND if sp.issparse(Xm) else _FLOPS_PER_SECOND
+    flops_per_second = _SPARSE_FLOPS_PER_SECOND if sparse else _FLOPS_PER_SECOND
     converged = False
     while True:
         b_checked = b
