@@ -10,6 +10,15 @@ import warnings
 import numpy as np
 
 
+def _timed(fn):
+    """(wall time in seconds, result) of one call of ``fn()``, its warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        out = fn()
+        return time.perf_counter() - t0, out
+
+
 def clock(fn, repeat_below=1.0, max_repeat=3, budget=0.3, max_calls=30):
     """(best wall time in seconds, result of the last call) of ``fn()``.
 
@@ -22,11 +31,7 @@ def clock(fn, repeat_below=1.0, max_repeat=3, budget=0.3, max_calls=30):
     """
     best, out, total = np.inf, None, 0.0
     for k in range(max(max_repeat, max_calls)):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            t0 = time.perf_counter()
-            out = fn()
-            elapsed = time.perf_counter() - t0
+        elapsed, out = _timed(fn)
         best = min(best, elapsed)
         total += elapsed
         if k == 0 and elapsed >= repeat_below:
@@ -47,11 +52,7 @@ def interleaved(fns, budget=1.5, min_rounds=5, max_rounds=25):
     total = 0.0
     for k in range(max_rounds):
         for name in names[k % len(names):] + names[: k % len(names)]:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                t0 = time.perf_counter()
-                fns[name]()
-                elapsed = time.perf_counter() - t0
+            elapsed = _timed(fns[name])[0]
             best[name] = min(best[name], elapsed)
             total += elapsed
         if k + 1 >= min_rounds and total >= budget:
