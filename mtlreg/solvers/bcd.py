@@ -35,8 +35,6 @@ _MAX_INNER_EPOCHS = 50
 _BLOCK_MIN_SAMPLES = 200
 # passed as the active-entry mask when whole working-set rows are in use
 NO_MASK = np.zeros((0, 0), dtype=np.uint8)
-# the compiled loop's dense X when it reads a sparse one's CSC arrays
-_NO_DENSE = np.zeros((0, 0))
 
 
 def supports(problem):
@@ -323,7 +321,7 @@ def bcd(problem, W0, b0, tol=1e-4, max_iter=1000, verbose=0, inner_check=3, p0=5
         Xc = _columns(design)[0]
         if sparse:
             n_iter, crit, primal, converged = bcd_dense_observed(
-                _NO_DENSE, *args, None, (Xc.data, Xc.indices, Xc.indptr))
+                None, *args, None, (Xc.data, Xc.indices, Xc.indptr))
         elif (l21 > 0.0 and n_tasks >= _kernels.BLOCK_MIN_TASKS
               and design.n_samples >= _BLOCK_MIN_SAMPLES):
             # whole rows over several tasks and enough samples go by blocks of rows

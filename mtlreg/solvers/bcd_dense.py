@@ -70,7 +70,9 @@ def _conjugate_excess(V, rows_used, separable, alpha):
                 if e > 0.0:
                     out += e * e
         else:
-            e = _row_norm(V, k, False) - alpha
+            # the variable, not the constant False: a literal argument would compile a
+            # second version of _row_norm
+            e = _row_norm(V, k, separable) - alpha
             if e > 0.0:
                 out += e * e
     return out
@@ -97,8 +99,9 @@ def _residual(RT, offset, rhoT):
 def _gradient(X, rhoT, xbar, s_task, rows, active, V, csc=None):
     """Minus the datafit gradient of ``rows`` into V[:len(rows)]; zero at entries a
     non-empty ``active`` leaves out (the epochs hold them fixed). ``csc``: X as the
-    arrays (data, indices, indptr) of a CSC matrix, in place of the dense X (Numba
-    compiles only the branch the call's types take)."""
+    arrays (data, indices, indptr) of a CSC matrix, the dense X then None (Numba
+    compiles only the branch of the one given: it prunes a test against None of an
+    argument that is None, not of one that is not)."""
     n_tasks, n_samples = rhoT.shape
     masked = active.shape[0] > 0
     col_sums = np.zeros(n_tasks)
@@ -112,10 +115,10 @@ def _gradient(X, rhoT, xbar, s_task, rows, active, V, csc=None):
                 V[k, t] = 0.0
                 continue
             acc = 0.0
-            if csc is None:
+            if X is not None:
                 for i in range(n_samples):
                     acc += X[i, j] * rhoT[t, i]
-            else:
+            if csc is not None:
                 data, indices, indptr = csc
                 for q in range(indptr[j], indptr[j + 1]):
                     acc += data[q] * rhoT[t, indices[q]]
@@ -135,17 +138,18 @@ def _full_gradient(X, rhoT, xbar, s_task, V, csc=None):
     (X' rho: a third of the loops' time on 1,000 x 300 x 50) or X is sparse."""
     n_tasks, n_samples = rhoT.shape
     if csc is not None or n_tasks < _FEW_TASKS:
-        # csc passed on as it came (one compiled signature of _gradient per loop)
+        # X and csc passed on as they came (one compiled signature of _gradient per loop)
         _gradient(X, rhoT, xbar, s_task, np.arange(V.shape[0]), np.zeros((0, 0), np.uint8),
                   V, csc)
         return
-    G = np.dot(X.T, rhoT.T)
-    for t in range(n_tasks):
-        col_sum = 0.0
-        for i in range(n_samples):
-            col_sum += rhoT[t, i]
-        for j in range(X.shape[1]):
-            V[j, t] = s_task[t] * (G[j, t] - xbar[j, t] * col_sum)
+    if X is not None:
+        G = np.dot(X.T, rhoT.T)
+        for t in range(n_tasks):
+            col_sum = 0.0
+            for i in range(n_samples):
+                col_sum += rhoT[t, i]
+            for j in range(X.shape[1]):
+                V[j, t] = s_task[t] * (G[j, t] - xbar[j, t] * col_sum)
 
 
 @njit(cache=True, fastmath=_FAST)
@@ -416,8 +420,10 @@ def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, thr
     compile it, 7-8 s). ``bcd_dense_observed_blocks`` passes True.
 
     ``csc``: a sparse X as the arrays (data, indices, indptr) of its CSC matrix, X
-    then being any placeholder; the epochs and gradients read those, and a dense fit
-    compiles none of it (Numba prunes the branches by the argument's type).
+    then None; the epochs and gradients read those. Each version compiles none of the
+    other's code: Numba prunes a branch on ``arg is (not) None`` where the argument is
+    None, so the dense code sits under ``X is not None`` and the sparse code under
+    ``csc is not None``.
     """
     n_tasks, n_samples = RT.shape
     n_features = W.shape[0]
@@ -480,12 +486,13 @@ def bcd_dense_observed(X, yT, xbar, s_task, RT, offset, W, lip, l1, l21, l2, thr
                     # 5,000 x 2,000 x 5 at 1 %, where an epoch alone is 1.5x faster)
                     bcd_epoch_csc(csc[0], csc[1], csc[2], xbar, S_row, RT.T, offset, W, lip,
                                   ws, l1, l21, l2, active)
-                elif row_blocks is None:
-                    bcd_epoch_dense_observed(X, xbar, s_task, RT, offset, W, lip, ws, l1, l21,
-                                             l2, active)
-                else:
-                    bcd_epoch_dense_observed_blocks(X, xbar, s_task, RT, offset, W, lip, ws,
-                                                    l1, l21, l2, active)
+                if X is not None:
+                    if row_blocks is None:
+                        bcd_epoch_dense_observed(X, xbar, s_task, RT, offset, W, lip, ws, l1,
+                                                 l21, l2, active)
+                    else:
+                        bcd_epoch_dense_observed_blocks(X, xbar, s_task, RT, offset, W, lip,
+                                                        ws, l1, l21, l2, active)
                 n_iter += 1
                 if extrapolate:
                     _copy_into(W, W_hist[n_stored])
