@@ -533,6 +533,36 @@ def test_row_prox_is_scale_free(scale):
         np.testing.assert_allclose(got, ref * scale, rtol=1e-12, atol=0.0)
 
 
+@pytest.mark.parametrize("lam", [1e-200, 1e-12, 1e-3, 0.5, 0.999])
+def test_row_prox_is_group_soft_thresholding_with_equal_curvatures(lam):
+    """The coupled row prox's Newton iteration starts at the root for the largest
+    curvature (the root itself when the curvatures are equal, as on a shared design
+    with equal task weights): group soft-thresholding then, and the minimiser's
+    condition otherwise, for rows from far above their threshold (l21 = lam ||a||,
+    lam tiny: a start of 1e200) to just above it."""
+    from mtlreg._kernels import _row_prox
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        T = int(rng.integers(1, 25))
+        grad = rng.standard_normal(T)
+        l1, l2 = rng.choice([0.0, 0.1]), rng.choice([0.0, 0.5])
+        a = np.sign(grad) * np.maximum(np.abs(grad) - l1, 0.0)
+        norm_a = np.linalg.norm(a)
+        if norm_a == 0.0:
+            continue
+        l21 = lam * norm_a
+        c = rng.uniform(0.5, 2.0)
+        out = np.empty(T)
+        _row_prox(np.zeros(T), grad, np.full(T, c), l1, l21, l2, out)
+        np.testing.assert_allclose(out, a * (1.0 - l21 / norm_a) / (c + l2), rtol=1e-12)
+        lip = rng.uniform(0.5, 2.0, T)
+        _row_prox(np.zeros(T), grad, lip, l1, l21, l2, out)
+        norm = np.linalg.norm(out)
+        assert norm > 0.0
+        np.testing.assert_allclose(out, a / (lip + l2 + l21 / norm), rtol=1e-12)
+
+
 @pytest.mark.parametrize("missing", [False, True])
 @pytest.mark.parametrize("storage", ["dense", "csc"])
 def test_l21_fits_in_tiny_units_are_the_same_fits(storage, missing):
