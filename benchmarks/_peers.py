@@ -5,6 +5,7 @@ error. Each adapter is warmed up once on a tiny problem before any timing, so JI
 compilation (mtlreg and skglm use Numba) stays out of the timings.
 """
 
+import importlib
 import inspect
 import warnings
 
@@ -193,11 +194,18 @@ def warm_up():
                 mtlreg_fitter(X, Ym, kind, 0.05, loss=loss, solver="fista", max_iter=50)(1e-3)
         for kind in ("lasso", "l21"):
             mtlreg_fitter(X, Y, kind, 0.05, solver="bcd", max_iter=50)(1e-3)
-        # tiny fits run the compiled loop; larger shared designs with four tasks or more
+        # tiny fits run the compiled loop, by blocks of rows from four tasks and 200
+        # samples (its second version: a grid point of that kind paid its compilation
+        # in a run on an empty cache); larger shared designs with four tasks or more
         # run their epochs by blocks of rows from the Python loop
         from mtlreg import _kernels
 
+        # the module, which the package's function of the same name hides
+        bcd = importlib.import_module("mtlreg.solvers.bcd")
         T = _kernels.BLOCK_MIN_TASKS
+        Xb = np.asfortranarray(rng.standard_normal((bcd._BLOCK_MIN_SAMPLES, 12)))
+        mtlreg_fitter(Xb, rng.standard_normal((Xb.shape[0], T)), "l21", 0.05,
+                      solver="bcd", max_iter=50)(1e-3)
         _kernels.bcd_epoch_dense_observed_blocks(
             X, np.zeros((12, T)), np.ones(T), rng.standard_normal((T, 30)),
             np.zeros(T), np.zeros((12, T)), np.ones((12, T)), np.arange(12, dtype=np.int64),
