@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 from numba import njit as _numba_njit
+from numba.core.cpu import CPUTargetOptions
 
 
 def njit(cache=True, **options):
@@ -46,6 +47,15 @@ def njit(cache=True, **options):
 # Reassociating the sums lets LLVM vectorise the per-task dot products; it
 # changes results by rounding only (no assumption about NaN or infinities).
 _FAST = {"reassoc", "contract"}
+
+# A compiled function increfs every array argument on entry and decrefs it on exit,
+# each a call into Numba's runtime with an atomic update. The row update and its prox
+# (once per row of every epoch), the block sweeps (once per block of rows and pair of
+# tasks) and the dual norm of a row allocate nothing: without the runtime (Numba's
+# ``_nrt`` option, undocumented, so only where this Numba has it) a row update costs
+# about 130 ns less (measured on CSC epochs: 154 -> 104 us on 2,000 x 500 x 3 at 2 %,
+# the same updates to the bit).
+_NO_RUNTIME = {"_nrt": False} if hasattr(CPUTargetOptions, "_nrt") else {}
 
 
 # ---------------------------------------------------------------------------
@@ -314,7 +324,7 @@ def group_shrink_rows(W, thresholds, out):
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, **_NO_RUNTIME)
 def _row_prox(w, grad, lip, l1, l21, l2, out):
     """Minimise the row's quadratic model plus l1|.|_1 + l21|.|_2 + l2/2|.|^2.
 
@@ -409,7 +419,7 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
         out[t] = out[t] * norm / (lip[t] + l2 + 1.0 / u)
 
 
-@njit(cache=True)
+@njit(cache=True, **_NO_RUNTIME)
 def _row_step(W, j, grad, lip, xbar, offset, l1, l21, l2, w_row, lipj, new, delta, active):
     """Exact update of feature row j given minus its gradient; the change goes to delta.
 
@@ -457,7 +467,7 @@ _BLOCK = 4
 BLOCK_MIN_TASKS = 4
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, **_NO_RUNTIME)
 def _sweep_pair(RT, t, X, c, D, nxt, raw):
     """Tasks t and t+1: R -= X[:, c] D[:, t:t+2]; raw[:, t:t+2] = X[:, nxt]' R.
 
@@ -505,7 +515,7 @@ def _sweep_pair(RT, t, X, c, D, nxt, raw):
     raw[0, u], raw[1, u], raw[2, u], raw[3, u] = b0, b1, b2, b3
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, **_NO_RUNTIME)
 def _sweep_one(RT, t, X, c, D, nxt, raw):
     """``_sweep_pair`` for task t alone."""
     j0, j1, j2, j3 = c[0], c[1], c[2], c[3]
@@ -525,7 +535,7 @@ def _sweep_one(RT, t, X, c, D, nxt, raw):
     raw[0, t], raw[1, t], raw[2, t], raw[3, t] = a0, a1, a2, a3
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, **_NO_RUNTIME)
 def _sweeps(RT, X, cols, D, nxt, raw):
     n_pairs = RT.shape[0] // 2
     for p in range(n_pairs):

@@ -23,6 +23,7 @@ import numpy as np
 
 from .._kernels import (
     _FAST,
+    _NO_RUNTIME,
     bcd_epoch_csc,
     bcd_epoch_dense_observed,
     bcd_epoch_dense_observed_blocks,
@@ -32,7 +33,7 @@ from .._kernels import (
 _TINY = np.finfo(np.float64).tiny
 
 
-@njit(cache=True)
+@njit(cache=True, **_NO_RUNTIME)  # called once per row of every check: see _kernels
 def _row_norm(V, k, separable):
     """The dual norm of row k of V: max |v| (entrywise ball) or ||v||_2 (row ball)."""
     out = 0.0
