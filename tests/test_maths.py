@@ -535,9 +535,11 @@ def test_row_prox_is_scale_free(scale):
 
 def test_per_row_kernels_run_without_numbas_runtime():
     """A compiled function increfs and decrefs each array argument through Numba's
-    runtime on every call; the row update, its prox, the block sweeps and a row's dual
-    norm run once per row (or block) and allocate nothing, so they go without it
-    (about 0.13 us less a row update, measured)."""
+    runtime on every call, and every view it takes; the row update, its prox, the
+    block sweeps and a row's dual norm run once per row (or block), the per-task
+    products once per task and view a column at a time, and none allocates, so they
+    go without it (about 0.13 us less a row update; School's mean-regularised fit
+    15 % faster, measured)."""
     from numba.core.cpu import CPUTargetOptions
 
     from mtlreg import _kernels
@@ -546,7 +548,8 @@ def test_per_row_kernels_run_without_numbas_runtime():
     if not hasattr(CPUTargetOptions, "_nrt"):
         pytest.skip("this Numba has no _nrt option")
     for fn in (_kernels._row_step, _kernels._row_prox, _kernels._sweeps,
-               _kernels._sweep_pair, _kernels._sweep_one, bcd_dense._row_norm):
+               _kernels._sweep_pair, _kernels._sweep_one, bcd_dense._row_norm,
+               _kernels._add_task_product, _kernels._task_adjoint):
         assert fn.targetoptions.get("_nrt") is False, fn.__name__
 
 
