@@ -391,7 +391,7 @@ def _row_prox(w, grad, lip, l1, l21, l2, out):
     # (equal task weights, every target observed: the usual shared design) make u0
     # the root, which one Newton step confirms; from u = 0 Newton took some 25 steps
     # for a row far above its threshold (0.5 us a row at T = 3, measured: more than a
-    # small design's column costs, and most of a small fit's epochs).
+    # small design's column costs).
     u = 0.0
     if c_max > 0.0 and lam > 0.0:
         u = max(0.0, (1.0 / lam - 1.0) / c_max)
