@@ -43,19 +43,35 @@ def logistic_grad(y, s, z, out):
         flat_o[k] = -flat_s[k] * flat_y[k] * sig if flat_s[k] != 0.0 else 0.0
 
 
+# entries per block of ``logistic_value_grad``'s scratch
+_GRAD_BLOCK = 1024
+
+
 @njit(cache=True, error_model="numpy")
 def logistic_value_grad(y, s, z, out):
-    """``logistic_value`` and ``logistic_grad`` in one pass, from one exponential."""
+    """``logistic_value`` and ``logistic_grad`` in one pass, from one exponential.
+
+    ``out`` may be ``z`` (the solvers reuse z's array). The derivatives of a block of
+    entries go to a scratch block, then to ``out``: LLVM checks at run time that a
+    vectorised loop's output does not overlap its inputs, and a loop writing into z
+    ran scalar, 8 times slower (390 against 47 us on School's 15,362 entries).
+    """
     flat_y, flat_s, flat_z, flat_o = y.ravel(), s.ravel(), z.ravel(), out.ravel()
-    terms = np.empty(flat_z.shape[0])
-    for k in range(flat_z.shape[0]):
-        m = -flat_y[k] * flat_z[k]
-        e = exp_nonpositive(-abs(m))
-        loss = max(m, 0.0) + log1p_unit(e)
-        sig = (1.0 if m > 0.0 else e) / (1.0 + e)
-        sk = flat_s[k]
-        terms[k] = sk * loss if sk != 0.0 else 0.0
-        flat_o[k] = -sk * flat_y[k] * sig if sk != 0.0 else 0.0
+    n = flat_z.shape[0]
+    terms = np.empty(n)
+    block = np.empty(min(n, _GRAD_BLOCK))
+    for start in range(0, n, _GRAD_BLOCK):
+        stop = min(start + _GRAD_BLOCK, n)
+        for k in range(start, stop):
+            m = -flat_y[k] * flat_z[k]
+            e = exp_nonpositive(-abs(m))
+            loss = max(m, 0.0) + log1p_unit(e)
+            sig = (1.0 if m > 0.0 else e) / (1.0 + e)
+            sk = flat_s[k]
+            terms[k] = sk * loss if sk != 0.0 else 0.0
+            block[k - start] = -sk * flat_y[k] * sig if sk != 0.0 else 0.0
+        for k in range(start, stop):
+            flat_o[k] = block[k - start]
     return _total(terms)
 
 
