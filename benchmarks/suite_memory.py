@@ -51,6 +51,12 @@ def cases(quick):
                                    ("mtlreg", "F", 5)):
             out.append({"layout": "per-task", "shape": [T, n_t, d], "solver": solver,
                         "order": order, "alpha_div": div})
+        # scikit-learn's working_memory below the size of X: copies of at most that
+        # much, the working sets' other columns read from the C-ordered X
+        budget = max(1, int(T * n_t * d * 8 / 3 / 2**20))
+        for div in (20, 5):
+            out.append({"layout": "per-task", "shape": [T, n_t, d], "solver": "mtlreg",
+                        "order": "C", "alpha_div": div, "working_memory": budget})
     for case in out:
         case.setdefault("alpha_div", 20)
     return out
@@ -89,7 +95,8 @@ def run(quick=False):
             env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
             proc = subprocess.run(
                 [sys.executable, "-m", "benchmarks._memchild", stem, case["layout"],
-                 case["solver"], json.dumps(case["shape"]), str(case["alpha_div"])],
+                 case["solver"], json.dumps(case["shape"]), str(case["alpha_div"]),
+                 str(case.get("working_memory", 0))],
                 capture_output=True, text=True, env=env, cwd=REPO,
             )
             line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
@@ -107,7 +114,10 @@ def run(quick=False):
             "(alpha_max/5 where the column 'alpha' says so), "
             "tol 1e-4 (NumPy FISTA: relative objective change 1e-6). Shared: X in Fortran "
             "order; per-task: mtlreg gets the stacked X (C or Fortran order, column "
-            "'order') with NaN-padded Y, the NumPy FISTA the per-task lists (C order). "
+            "'order') with NaN-padded Y, the NumPy FISTA the per-task lists (C order); "
+            "column 'working memory': scikit-learn's working_memory (MiB) for the fit, "
+            "else its default (1,024). fit_seconds: the measured fit's time, after the "
+            "warm-up. "
             "Shared-sparse: X in CSC or CSR format (column 'order'), its size the bytes of "
             "its values and index arrays."
         ),
@@ -123,11 +133,14 @@ def report(res):
         ("solver", lambda r: r["solver"]),
         ("X order", lambda r: r.get("order", "-")),
         ("alpha", lambda r: f"alpha_max/{r.get('alpha_div', 20)}"),
+        ("working memory", lambda r: f"{r['working_memory']} MiB" if r.get("working_memory")
+            else "-"),
         ("X+Y (MB)", lambda r: f(r["X_MB"] + r["Y_MB"], ".0f")),
         ("RSS before fit (MB)", lambda r: f(r.get("rss_before_MB"), ".0f")),
         ("peak (MB)", lambda r: f(r.get("peak_MB"), ".0f")),
         ("fit overhead (MB)", lambda r: f(r.get("fit_overhead_MB"), ".0f")
             + (" ERROR" if "error" in r else "")),
         ("overhead / data", lambda r: f(r.get("overhead_over_data"), ".2f")),
+        ("fit (s)", lambda r: f(r.get("fit_seconds"), ".2f")),
     ]
     return "### Memory\n\n" + _harness.table(res["cases"], cols)

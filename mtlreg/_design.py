@@ -418,7 +418,7 @@ def column_major_copy(X, rows=None, cols=None):
     rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
     cols = np.arange(X.shape[1]) if cols is None else np.asarray(cols, dtype=np.int64)
     out = np.empty((len(rows), len(cols)), order="F")
-    _kernels.take_column_major(X, rows, cols, out)
+    _kernels.take_column_major(X, rows, cols, out, np.arange(len(cols)))
     return out
 
 

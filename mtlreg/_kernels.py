@@ -250,9 +250,9 @@ def sparse_weighted_squares(data, indices, indptr, by_rows, S, out):
 
 
 @njit(cache=True)
-def take_column_major(X, rows, cols, out):
-    """out[i, k] = X[rows[i], cols[k]] into a column-major ``out``, by 64 x 64 tiles so
-    that reads and writes both stay within cache lines already loaded."""
+def take_column_major(X, rows, cols, out, out_cols):
+    """out[i, out_cols[k]] = X[rows[i], cols[k]] into a column-major ``out``, by 64 x 64
+    tiles so that reads and writes both stay within cache lines already loaded."""
     n_rows = rows.shape[0]
     n_cols = cols.shape[0]
     block = 64
@@ -262,8 +262,9 @@ def take_column_major(X, rows, cols, out):
             k1 = min(k0 + block, n_cols)
             for k in range(k0, k1):
                 j = cols[k]
+                c = out_cols[k]
                 for i in range(i0, i1):
-                    out[i, k] = X[rows[i], j]
+                    out[i, c] = X[rows[i], j]
 
 
 @njit(cache=True)

@@ -136,11 +136,13 @@ def test_unsorted_csc_is_copied_and_left_unchanged():
 
 
 def _peak_allocations(est, X, Y):
-    """Bytes allocated at the peak of ``est.fit(X, Y)``, after a warm-up fit on 100 rows
-    (kernels compiled and modules imported before the measurement)."""
+    """Bytes allocated at the peak of ``est.fit(X, Y)``, after a warm-up fit on the same
+    data (kernels compiled and modules imported before the measurement: a warm-up on
+    100 rows left the larger fit's column gathers to compile inside it, whose
+    allocations then made the peak when this module ran alone on an empty cache)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est.fit(X[:100], Y[:100])
+        est.fit(X, Y)
     tracemalloc.start()
     try:
         est.fit(X, Y)
@@ -535,3 +537,113 @@ def test_shared_sparse_curvature_allocates_nothing_of_x_size(fmt):
     assert peak < 0.05 * x_bytes, f"{peak / x_bytes:.3f} times X at peak"
     dense = _design(X.toarray(), Y)
     assert_allclose(got, curvature(dense, S, dense.xbar), rtol=1e-12, atol=1e-14)
+
+
+def _pool_reads(monkeypatch):
+    """Record the bounded pool's placements: (capacity, pooled, read from X)."""
+    from mtlreg.solvers._column_pool import ColumnPool
+
+    seen = []
+    place = ColumnPool.place
+
+    def recorded(self, ws, preferred=None):
+        slots, pooled, rest = place(self, ws, preferred)
+        # the pooled copies are X's columns
+        np.testing.assert_array_equal(self.buf[:, slots], self.X[:, pooled])
+        seen.append((self.capacity, len(pooled), len(rest)))
+        return slots, pooled, rest
+
+    monkeypatch.setattr(ColumnPool, "place", recorded)
+    return seen
+
+
+@pytest.mark.parametrize("make", [_shared, _per_task])
+@pytest.mark.parametrize("est", [
+    L21Regressor(alpha=0.01, tol=1e-10, solver="bcd"),
+    LassoRegressor(alpha=0.01, tol=1e-10, solver="bcd"),
+    L21Classifier(alpha=0.005, tol=1e-10),  # proximal Newton's epochs
+])
+def test_working_memory_bounds_the_column_copies(est, make, monkeypatch):
+    # a C-ordered X whose column-major copy would be larger than scikit-learn's
+    # working_memory is copied only in part (at most that much, and a third of its
+    # columns); the working sets' other columns are read from X itself, and the fit
+    # is the one from Fortran order
+    import sklearn
+
+    rng = np.random.default_rng(17)
+    X, Y = make(rng, d=60, density=1.0, **({"n": 200} if make is _shared else {"n_t": 80}))
+    if make is _shared:
+        Y[::7, 0] = np.nan  # the Python loop, not the compiled one of small designs
+    if isinstance(est, L21Classifier):
+        Y = np.where(np.isnan(Y), np.nan, np.where(Y > np.nanmedian(Y, axis=0), 1.0, 0.0))
+    ref = est.fit(np.asfortranarray(X), Y)
+    ref_coef, ref_b = ref.coef_.copy(), ref.intercept_.copy()
+    assert np.count_nonzero(np.any(ref_coef != 0.0, axis=0)) > 20  # a dense model
+    monkeypatch.setattr(bcd_module, "_GATHER_MIN_BYTES", 0)
+    seen = _pool_reads(monkeypatch)
+    XC = np.ascontiguousarray(X)
+    with sklearn.config_context(working_memory=10 * 8 * X.shape[0] / 2**20):
+        got = est.fit(XC, Y)
+    assert seen and all(capacity == 10 for capacity, _, _ in seen)
+    assert max(rest for _, _, rest in seen) > 0 and max(p for _, p, _ in seen) == 10
+    assert_allclose(got.coef_, ref_coef, rtol=1e-6, atol=1e-8)
+    assert_allclose(got.intercept_, ref_b, rtol=1e-6, atol=1e-8)
+    # a third of the columns at most, whatever the working memory
+    seen.clear()
+    with sklearn.config_context(working_memory=0.5 * XC.nbytes / 2**20):
+        est.fit(XC, Y)
+    assert seen and all(capacity == 20 for capacity, _, _ in seen)
+    # and none when the whole copy fits (the default, for any X of this size)
+    seen.clear()
+    assert_allclose(est.fit(XC, Y).coef_, ref_coef, rtol=1e-6, atol=1e-8)
+    assert not seen
+
+
+def test_column_pool_keeps_the_working_sets_columns():
+    from mtlreg.solvers._column_pool import ColumnPool
+
+    rng = np.random.default_rng(18)
+    X = rng.standard_normal((30, 12))
+    pool = ColumnPool(X, 4)
+    assert pool.buf.shape == (30, 4) and pool.buf.flags.f_contiguous
+    slots, pooled, rest = pool.place(np.array([1, 3, 5, 7, 9, 11]),
+                                     np.array([False, False, True, False, True, False]))
+    # the preferred columns first, then the others in order, up to the capacity
+    np.testing.assert_array_equal(pooled, [1, 3, 5, 9])
+    np.testing.assert_array_equal(rest, [7, 11])
+    np.testing.assert_array_equal(pool.buf[:, slots], X[:, pooled])
+    # columns of the next working set stay where they are; those outside it give up
+    # their slots to its missing ones
+    before = pool.slot_of[[3, 9]].copy()
+    slots, pooled, rest = pool.place(np.array([0, 3, 9, 10]))
+    np.testing.assert_array_equal(pooled, [0, 3, 9, 10])
+    assert rest.size == 0
+    np.testing.assert_array_equal(pool.slot_of[[3, 9]], before)
+    np.testing.assert_array_equal(pool.buf[:, slots], X[:, pooled])
+    assert pool.slot_of[1] == pool.slot_of[5] == -1 and pool.used == 4
+    np.testing.assert_array_equal(pool.rows(np.arange(12) * 10), pool.col_of * 10)
+
+
+def test_working_memory_keeps_a_dense_models_fit_within_half_of_x():
+    # a dense model on a C-ordered X: the default copies every column (as scikit-learn
+    # does); under a working memory smaller than X, the fit holds at most a third of
+    # X's columns besides X
+    import sklearn
+
+    rng = np.random.default_rng(19)
+    T, n_t, d = 10, 400, 1000  # X: 32 MB
+    X, Y = _per_task(rng, n_t=n_t, d=d, T=T, density=1.0)
+    est = L21Regressor(alpha=mtlreg.alpha_max(X, Y) / 50, tol=1e-3)
+    peaks = {}
+    for memory in (1024, 8):
+        with sklearn.config_context(working_memory=memory), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X[:, :300].copy(), Y)  # every kernel compiled before the measurement
+            tracemalloc.start()
+            try:
+                est.fit(X, Y)
+                peaks[memory] = tracemalloc.get_traced_memory()[1] / X.nbytes
+            finally:
+                tracemalloc.stop()
+    assert np.count_nonzero(np.any(est.coef_ != 0.0, axis=0)) > d / 2
+    assert peaks[1024] > 1.0 and peaks[8] < 0.5, peaks

@@ -9,10 +9,12 @@ every target observed, which ``bcd_dense`` solves compiled end to end.
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 
 from .. import _kernels
 from .._blas import SMALL_PRODUCT, product_flops
 from .._design import column_blocks, column_curvature, column_major_copy, gathered_rows, matmul
+from ._column_pool import POOL_SHARE, ColumnPool
 from ._problem import result
 from .bcd_dense import bcd_dense_observed, bcd_dense_observed_blocks
 
@@ -102,6 +104,56 @@ def _columns(design, ws=None):
     return Xc, ws
 
 
+def _pool(design):
+    """The design's bounded column pool, when a column-major copy of X would be larger
+    than scikit-learn's ``working_memory`` (MiB; 1,024 by default) and X is dense, C
+    ordered and of ``_GATHER_MIN_BYTES`` or more; else None (``_columns`` copies).
+
+    The pool holds at most that much and a third of X's columns; the working sets'
+    columns beyond it are read from X where it lies, about three times slower.
+    """
+    X = design.X if design.layout == "full" else design.Xs
+    if (sp.issparse(X) or X.flags.f_contiguous or not X.flags.c_contiguous
+            or X.nbytes < _GATHER_MIN_BYTES):
+        return None
+    budget = 2**20 * float(sklearn.get_config()["working_memory"])
+    if X.nbytes <= budget:
+        return None
+    cache = design.__dict__.setdefault("_cache", {})
+    if "pool" not in cache:
+        capacity = int(min(budget, POOL_SHARE * X.nbytes) // (8 * X.shape[0]))
+        # a one-column buffer is C-contiguous too, and Numba would compile every
+        # kernel again for it
+        cache["pool"] = ColumnPool(X, capacity if capacity >= 2 else 0)
+    return cache["pool"]
+
+
+def _pooled_epoch(pool, run, xbar, W, lip):
+    """``epoch_function``'s epoch through ``pool``: the pooled columns from its buffer
+    (the kernel sees the rows of xbar, W, lip and active by slot), then the others
+    from X."""
+    placed = {}
+
+    def epoch(ws, active=NO_MASK):
+        key = (id(ws), id(active))
+        if key not in placed:
+            placed.clear()
+            # the rows in the model first: an epoch reads their columns twice
+            slots, pooled, rest = pool.place(ws, np.any(W[ws] != 0.0, axis=1))
+            placed[key] = (slots, pooled, rest, pool.rows(xbar), pool.rows(lip),
+                           pool.rows(active) if active.size else NO_MASK, pool.rows(W),
+                           ws, active)  # held, so that the ids stay theirs
+        slots, pooled, rest, xbar_p, lip_p, active_p, W_p = placed[key][:7]
+        if slots.size:
+            W_p[slots] = W[pooled]
+            run(pool.buf, xbar_p, W_p, lip_p, slots, active_p)
+            W[pooled] = W_p[slots]
+        if rest.size:
+            run(pool.X, xbar, W, lip, rest, active)
+
+    return epoch
+
+
 def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_weights=False):
     """One compiled epoch over a working set, for this design's layout and storage.
 
@@ -113,6 +165,9 @@ def epoch_function(design, s, xbar, R, offset, W, lip, l1, l21, l2, per_task_wei
     penalty (l21 = 0), the mask of active entries from ``working_set``.
     """
     run = _epoch_kernel(design, s, R, offset, l1, l21, l2, per_task_weights)
+    pool = _pool(design)
+    if pool is not None:
+        return _pooled_epoch(pool, run, xbar, W, lip)
     gathered = {}
 
     def epoch(ws, active=NO_MASK):
@@ -495,7 +550,13 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
     srho = s * rho if rho is R else np.multiply(rho, s, out=rho)
     del rho
     V_full = None
-    Xc, cols = _columns(design, ws)
+    pool = _pool(design)
+    if pool is None:
+        Xc, cols = _columns(design, ws)
+    else:
+        # the pooled copies when they hold the whole working set, else X itself
+        slots = pool.slot_of[ws]
+        Xc, cols = (pool.buf, slots) if np.all(slots >= 0) else (pool.X, ws)
     if active.size and isinstance(Xc, np.ndarray) and 3 * int(active.sum()) < active.size:
         # few active entries: their gradients only, from the column-major copy
         V = np.empty((len(ws), design.n_tasks))
@@ -507,18 +568,20 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
     elif 3 * len(ws) > design.n_features:
         V_full = design.adjoint(srho)
         V = V_full[ws]
-    elif cols is not ws:
+    elif pool is None and cols is not ws:
         # the working set's own copy of its columns (centring drops out as below): no
         # gather from X, which for a CSR X reads all of it
         V = (matmul(Xc.T, srho) if design.layout == "full"
              else design._rmatvec_with(Xc, srho))[:len(ws)]  # (a lone column is there twice)
     elif design.layout == "full":
         # centring drops out of the working-set gradient as rho sums to 0 per task
-        V = gathered_rows(design.n_tasks, column_blocks(design.X, ws, design.n_tasks),
-                          lambda b: matmul(design.X[:, b].T, srho))
+        A, cols = (design.X, ws) if pool is None else (Xc, cols)
+        V = gathered_rows(design.n_tasks, column_blocks(A, cols, design.n_tasks),
+                          lambda b: matmul(A[:, b].T, srho))
     else:
-        V = gathered_rows(design.n_tasks, column_blocks(design.Xs, ws, 1),
-                          lambda b: design._rmatvec_with(design.Xs[:, b], srho))
+        A, cols = (design.Xs, ws) if pool is None else (Xc, cols)
+        V = gathered_rows(design.n_tasks, column_blocks(A, cols, 1),
+                          lambda b: design._rmatvec_with(A[:, b], srho))
     if active.size:
         V = np.where(active[ws] != 0, V, 0.0)
     kappa = penalty.dual_scale(V)
