@@ -415,10 +415,11 @@ def column_major_copy(X, rows=None, cols=None):
     """Column-major copy of the dense ``X[rows][:, cols]`` (all rows, all columns by
     default), copied by tiles (a 20,000 x 2,000 C-ordered design: 0.11-0.15 s, NumPy's
     copy 0.19-0.24 s; 100 of its columns: 17 ms)."""
-    rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
-    cols = np.arange(X.shape[1]) if cols is None else np.asarray(cols, dtype=np.int64)
+    rows = np.arange(X.shape[0]) if rows is None else rows
+    cols = np.arange(X.shape[1]) if cols is None else cols
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
     out = np.empty((len(rows), len(cols)), order="F")
-    _kernels.take_column_major(X, rows, cols, out, np.arange(len(cols)))
+    _kernels.take_column_major(X, rows, cols, out, np.arange(len(cols), dtype=np.int64))
     return out
 
 

@@ -647,3 +647,109 @@ def test_working_memory_keeps_a_dense_models_fit_within_half_of_x():
                 tracemalloc.stop()
     assert np.count_nonzero(np.any(est.coef_ != 0.0, axis=0)) > d / 2
     assert peaks[1024] > 1.0 and peaks[8] < 0.5, peaks
+
+
+def _sparse_truth(rng, make, n=200, d=600, T=8, k=10):
+    """X and Y with k non-zero entries per task (shared rows or one task per row)."""
+    X = rng.standard_normal((n, d))
+    W = np.zeros((d, T))
+    for t in range(T):
+        W[rng.choice(d, k, replace=False), t] = 3.0 * rng.standard_normal(k)
+    if make is _per_task:
+        n_t = n // T
+        Y = np.full((n, T), np.nan)
+        for t in range(T):
+            rows = slice(t * n_t, (t + 1) * n_t)
+            Y[rows, t] = X[rows] @ W[:, t] + 0.1 * rng.standard_normal(n_t)
+    else:
+        Y = X @ W + 0.1 * rng.standard_normal((n, T))
+        Y[::7, 0] = np.nan  # the Python loop, not the compiled one of small designs
+    return X, Y
+
+
+@pytest.mark.parametrize("make", [_shared, _per_task])
+@pytest.mark.parametrize(("cls", "capacity", "div"), [
+    (LassoRegressor, 190, 5), (LassoRegressor, 190, 10),  # few active entries
+    (L21Regressor, 190, 5), (L21Regressor, 30, 5),  # gathers from the pool, and from X
+])
+def test_pooled_gap_checks_equal_those_without_the_pool(cls, capacity, div, make,
+                                                        monkeypatch):
+    # the working-set gap reads the pool's buffer when it holds the whole working set
+    # (its columns at their slots, not in the working set's order) and X otherwise: at
+    # every check, the gap is the one computed without the pool
+    import sklearn
+
+    X, Y = _sparse_truth(np.random.default_rng(20), make)
+    alpha = mtlreg.alpha_max(X, Y) / div
+    monkeypatch.setattr(bcd_module, "_GATHER_MIN_BYTES", 0)
+    gap, pool = bcd_module._restricted_gap, bcd_module._pool
+    branches = []
+
+    def checked(design, loss, penalty, W, R, offset, mask, ws, active=NO_MASK):
+        got = gap(design, loss, penalty, W, R, offset, mask, ws, active)
+        monkeypatch.setattr(bcd_module, "_pool", lambda design: None)
+        try:
+            ref = gap(design, loss, penalty, W, R, offset, mask, ws, active)
+        finally:
+            monkeypatch.setattr(bcd_module, "_pool", pool)
+        assert_allclose(got[0], ref[0], rtol=1e-9, atol=1e-14)
+        if pool(design) is None:  # the reference fit, from Fortran order
+            return got
+        held = bool(np.all(pool(design).slot_of[ws] >= 0))
+        entries = active.size and 3 * int(active.sum()) < active.size
+        if entries or 3 * len(ws) <= design.n_features:
+            branches.append(("entries " if entries else "columns ")
+                            + ("pooled" if held else "from X"))
+        return got
+
+    monkeypatch.setattr(bcd_module, "_restricted_gap", checked)
+    est = cls(alpha=alpha, tol=1e-10, solver="bcd", max_iter=5000)
+    ref = est.fit(np.asfortranarray(X), Y).coef_.copy()
+    with sklearn.config_context(working_memory=capacity * 8 * X.shape[0] / 2**20):
+        got = est.fit(np.ascontiguousarray(X), Y).coef_
+    assert_allclose(got, ref, rtol=1e-8, atol=1e-10)
+    kind = "entries" if cls is LassoRegressor else "columns"
+    # a working set larger than the pool: its gap reads X
+    assert f"{kind} {'from X' if capacity < 50 else 'pooled'}" in branches
+
+
+@pytest.mark.parametrize(("l1", "l21"), [(0.0, 0.05), (0.05, 0.0)])
+def test_pooled_epochs_see_changes_made_to_w_between_them(l1, l21, monkeypatch):
+    # the pool's epochs keep W's working-set rows by slot: they take them from W again
+    # at every epoch, so that a change made between epochs (an extrapolation's
+    # W[...] = W_acc) is seen; the epochs are those from Fortran order
+    import sklearn
+
+    from mtlreg._design import column_curvature
+
+    rng = np.random.default_rng(21)
+    n, d, T = 300, 80, 3
+    X = rng.standard_normal((n, d))
+    Y = X[:, :30] @ rng.standard_normal((30, T)) + rng.standard_normal((n, T))
+    Y[::5, 1] = np.nan
+    ws = np.arange(60, dtype=np.int64)
+    active = (NO_MASK if l1 == 0.0
+              else (np.random.default_rng(5).random((d, T)) < 0.6).astype(np.uint8))
+    monkeypatch.setattr(bcd_module, "_GATHER_MIN_BYTES", 0)
+    out = []
+    for A, memory in ((np.asfortranarray(X), 1024), (np.ascontiguousarray(X), 20 * 8 * n / 2**20)):
+        design = _design(A, Y)
+        lip = np.ascontiguousarray(column_curvature(design))
+        W, offset = np.zeros((d, T)), np.zeros(T)
+        R = np.asfortranarray(design.y.copy())
+        R[design.s == 0] = 0.0
+        with sklearn.config_context(working_memory=memory):
+            epoch = bcd_module.epoch_function(design, design.s, design.xbar, R, offset, W,
+                                              lip, l1, l21, 0.0)
+            pool = bcd_module._pool(design)
+            for k in range(6):
+                epoch(ws, active)
+                if k == 2:
+                    dW = np.zeros_like(W)
+                    dW[ws] = 0.01 * np.random.default_rng(9).standard_normal((len(ws), T))
+                    W += dW
+                    R -= np.asfortranarray(design.forward(dW) * (design.s > 0))
+        out.append((W, np.array(R), pool))
+    assert out[0][2] is None and out[1][2].capacity == 20
+    assert_allclose(out[1][0], out[0][0], rtol=1e-10, atol=1e-12)
+    assert_allclose(out[1][1], out[0][1], rtol=1e-10, atol=1e-12)

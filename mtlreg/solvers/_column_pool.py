@@ -1,14 +1,14 @@
-"""Column-major copies of a row-major X's columns, made as working sets need them.
+"""Column-major copies of some of a C-ordered X's columns, within a memory budget.
 
-Coordinate descent reads X by columns. A dense X not in Fortran order is copied to
-column-major order column by column, as working sets come to hold them, into slots
-that columns outside the current working set give up first: a sparse model's fit
-holds about its largest working set's columns, a dense model's all of them, and a
-path's alphas reuse what the last ones copied. Where a copy of all of X would be
-larger than the memory allowed it, the pool has fewer slots than X has columns; a
-working set's columns beyond them are read from X where it lies (C order), by the
-same kernels compiled for that order, at about three times the cost per column (an
-epoch over all 2,000 columns of 200 tasks x 100 rows: 130 against 41 ms).
+Coordinate descent reads X by columns, and copies a dense X that is not in Fortran
+order to column-major order (``bcd._columns``). Where that copy of every column would
+be larger than scikit-learn's ``working_memory``, a pool of at most that much (and a
+third of X's columns) takes its place: it copies the columns of the current working
+set as they come, the model's non-zero rows first, into the slots of columns outside
+the working set first, so a path's alphas reuse what the last ones copied. The
+working set's columns beyond its capacity are read from X where it lies (C order), by
+the same kernels compiled for that order, at about three times the cost per column
+(an epoch over all 2,000 columns of 200 tasks x 100 rows: 130 against 41 ms).
 """
 
 import numpy as np
@@ -47,6 +47,9 @@ class ColumnPool:
         Returns ``(slots, pooled, rest)``: the slots of the pooled columns and those
         columns, both in ``ws``'s order, and the columns left to read from X.
         """
+        if not self.capacity:
+            # (an (n, 0) buffer is C-contiguous: the copy kernel would compile for it)
+            return ws[:0], ws[:0], ws
         missing = self.slot_of[ws] < 0
         if missing.any():
             wanted = np.zeros(len(self.slot_of), dtype=bool)

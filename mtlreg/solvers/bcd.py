@@ -233,10 +233,12 @@ def _epoch_kernel(design, s, R, offset, l1, l21, l2, per_task_weights):
         if not active.size:
             return _kernels.bcd_epoch_stacked_dense(Xc, design.ptr, xbar, s, R, offset, W,
                                                     lip, ws, l1, l21, l2, active)
-        # the entry list of a working set, built once for all of its epochs
+        # the entry list of a working set, built once for all of its epochs (two: a
+        # column pool's epoch runs over its slots, then over X)
         key = (id(active), id(ws))
         if key not in entries:
-            entries.clear()
+            if len(entries) >= 2:
+                entries.clear()
             rows, tasks = np.nonzero(active[ws])
             entries[key] = (ws[rows], tasks.astype(np.int64), active, ws)
         ent_j, ent_t = entries[key][:2]
@@ -558,9 +560,13 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
         slots = pool.slot_of[ws]
         Xc, cols = (pool.buf, slots) if np.all(slots >= 0) else (pool.X, ws)
     if active.size and isinstance(Xc, np.ndarray) and 3 * int(active.sum()) < active.size:
-        # few active entries: their gradients only, from the column-major copy
+        # few active entries: their gradients only, from the column-major copy; the
+        # kernels read the mask at the rows ``cols`` gives (columns, positions or slots)
         V = np.empty((len(ws), design.n_tasks))
-        active_cols = active if cols is ws else active[ws]
+        if cols is ws:
+            active_cols = active
+        else:
+            active_cols = active[ws] if pool is None else pool.rows(active)
         if design.layout == "full":
             _kernels.rmatvec_entries(Xc, np.asfortranarray(srho), cols, active_cols, V)
         else:
