@@ -301,7 +301,11 @@ class MultiTaskLinearModel(BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Features, shared by all tasks.
+            Features, shared by all tasks. The Lasso and L2,1 models' solvers read
+            X by columns: a Fortran-ordered (or CSC) X is read as it is, another is
+            copied to that order; a C-ordered X larger than scikit-learn's
+            ``working_memory`` only in part (the data-layout page of the
+            documentation says when and how much).
         y : array-like of shape (n_samples, n_tasks) or (n_samples,)
             Targets Y; NaN marks "no target for this task on this row". A 1-D
             y is a single task. Classifiers take any two labels per task.
