@@ -580,12 +580,13 @@ def _restricted_gap(design, loss, penalty, W, R, offset, mask, ws, active=NO_MAS
         V = (matmul(Xc.T, srho) if design.layout == "full"
              else design._rmatvec_with(Xc, srho))[:len(ws)]  # (a lone column is there twice)
     elif design.layout == "full":
-        # centring drops out of the working-set gradient as rho sums to 0 per task
-        A, cols = (design.X, ws) if pool is None else (Xc, cols)
+        # centring drops out of the working-set gradient as rho sums to 0 per task;
+        # (without a pool, cols is ws here)
+        A = design.X if pool is None else Xc
         V = gathered_rows(design.n_tasks, column_blocks(A, cols, design.n_tasks),
                           lambda b: matmul(A[:, b].T, srho))
     else:
-        A, cols = (design.Xs, ws) if pool is None else (Xc, cols)
+        A = design.Xs if pool is None else Xc
         V = gathered_rows(design.n_tasks, column_blocks(A, cols, 1),
                           lambda b: design._rmatvec_with(A[:, b], srho))
     if active.size:
